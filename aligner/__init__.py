@@ -1,0 +1,34 @@
+"""aligner: align the sentences of two documents in different languages.
+
+    >>> from aligner import align
+    >>> alignment = align(french_text, arabic_text)          # doctest: +SKIP
+    >>> for src, tgt in alignment: print(src, "|||", tgt)    # doctest: +SKIP
+
+Heavy modules (numba kernels, encoders) are imported on first use, so that
+``import aligner`` is fast.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+from .alignment import Alignment, Bead
+from .errors import AlignerError, EncoderError, FormatError, InputError, LanguageError
+
+if TYPE_CHECKING:
+    from .pipeline import align
+
+__all__ = [
+    "align", "Alignment", "Bead", "AlignerError", "InputError", "LanguageError",
+    "EncoderError", "FormatError", "__version__",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "align":
+        from .pipeline import align
+
+        return align
+    raise AttributeError(f"module 'aligner' has no attribute {name!r}")

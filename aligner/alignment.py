@@ -1,0 +1,104 @@
+"""The result of an alignment: beads over two lists of sentences.
+
+`Alignment` enforces the one invariant every user relies on: each sentence of
+each side is in exactly one bead, and the beads are in document order on both
+sides. Every other module produces or consumes these two types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Sequence
+
+from .errors import InputError
+
+__all__ = ["Bead", "Alignment"]
+
+
+@dataclass(frozen=True)
+class Bead:
+    """A group of 0..n source sentences aligned to 0..m target sentences.
+
+    Attributes:
+        source: ids of the source sentences (from 0, consecutive, ascending).
+        target: ids of the target sentences (from 0, consecutive, ascending).
+        score: confidence of the bead; higher is better. For a 1-0 or 0-1
+            bead it is the confidence that the sentence has no counterpart.
+    """
+
+    source: tuple[int, ...]
+    target: tuple[int, ...]
+    score: float = 0.0
+
+    @property
+    def kind(self) -> str:
+        """The bead's type as ``"n-m"``, e.g. ``"2-1"`` or ``"0-1"``."""
+        return f"{len(self.source)}-{len(self.target)}"
+
+    @property
+    def is_deletion(self) -> bool:
+        """True for a 1-0 or 0-1 bead: a sentence without a counterpart."""
+        return not self.source or not self.target
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """Two lists of sentences and the ordered beads that join them.
+
+    Iterating yields ``(source_text, target_text)`` pairs, one per bead, the
+    sentences of a side joined by a space (an empty string for the missing
+    side of a 1-0 or 0-1 bead).
+    """
+
+    source_sentences: tuple[str, ...]
+    target_sentences: tuple[str, ...]
+    beads: tuple[Bead, ...]
+    source_lang: str | None = None
+    target_lang: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "source_sentences", tuple(self.source_sentences))
+        object.__setattr__(self, "target_sentences", tuple(self.target_sentences))
+        object.__setattr__(self, "beads", tuple(self.beads))
+        _check_coverage(self.beads, len(self.source_sentences), len(self.target_sentences))
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        for bead in self.beads:
+            yield self.source_text(bead), self.target_text(bead)
+
+    def __len__(self) -> int:
+        return len(self.beads)
+
+    def source_text(self, bead: Bead, sep: str = " ") -> str:
+        """The source sentences of `bead`, joined by `sep`."""
+        return sep.join(self.source_sentences[i] for i in bead.source)
+
+    def target_text(self, bead: Bead, sep: str = " ") -> str:
+        """The target sentences of `bead`, joined by `sep`."""
+        return sep.join(self.target_sentences[j] for j in bead.target)
+
+    def pairs(self) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+        """The beads as ``(source ids, target ids)`` tuples, without scores."""
+        return [(b.source, b.target) for b in self.beads]
+
+
+def _check_coverage(beads: Sequence[Bead], n_source: int, n_target: int) -> None:
+    """Raise InputError unless the beads cover both sides once, in order."""
+    next_src = next_tgt = 0
+    for k, bead in enumerate(beads):
+        if not bead.source and not bead.target:
+            raise InputError(f"bead {k} is empty on both sides")
+        for side, ids, expected in (("source", bead.source, next_src), ("target", bead.target, next_tgt)):
+            if ids and tuple(ids) != tuple(range(expected, expected + len(ids))):
+                raise InputError(
+                    f"bead {k} has {side} sentences {list(ids)}, expected consecutive ids "
+                    f"from {expected}: beads must cover every sentence once, in order"
+                )
+        next_src += len(bead.source)
+        next_tgt += len(bead.target)
+    if next_src != n_source or next_tgt != n_target:
+        raise InputError(
+            f"beads cover {next_src} of {n_source} source and {next_tgt} of {n_target} "
+            "target sentences: every sentence must be in exactly one bead"
+        )

@@ -1,0 +1,78 @@
+"""The encoder protocol, and the checks every encoder's output goes through.
+
+An encoder is anything with ``encode(list[str]) -> ndarray (n, d)``. The
+aligner never trusts what comes back: `checked_encode` turns a wrong shape,
+a NaN or a zero vector into an `EncoderError` that names the encoder, and
+returns float32 rows of unit length whatever the encoder did.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Protocol, Sequence, runtime_checkable
+
+import numpy as np
+
+from ..errors import EncoderError
+
+__all__ = ["Encoder", "CallableEncoder", "checked_encode", "encoder_name"]
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    """What the aligner needs of a sentence encoder.
+
+    ``encode`` maps n texts to an (n, d) array, one row per text, in order.
+    Rows need not be normalised: the aligner normalises them. ``name`` is
+    used in the reproducibility signature and as the key of the on-disk cache,
+    so it must change whenever the vectors would.
+    """
+
+    name: str
+
+    def encode(self, texts: list[str]) -> np.ndarray: ...
+
+
+class CallableEncoder:
+    """Wrap a plain function ``f(list[str]) -> array`` as an `Encoder`."""
+
+    def __init__(self, fn: Callable[[list[str]], np.ndarray], name: str | None = None) -> None:
+        self._fn = fn
+        self.name = name or f"callable:{getattr(fn, '__qualname__', type(fn).__name__)}"
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return self._fn(texts)
+
+
+def encoder_name(encoder: object) -> str:
+    """A stable, human-readable name of `encoder` for signatures and caches."""
+    return str(getattr(encoder, "name", None) or type(encoder).__qualname__)
+
+
+def checked_encode(encoder: Encoder, texts: Sequence[str]) -> np.ndarray:
+    """Encode `texts` and return float32 unit rows, or raise EncoderError."""
+    texts = list(texts)
+    name = encoder_name(encoder)
+    try:
+        raw = encoder.encode(texts)
+    except EncoderError:
+        raise
+    except Exception as exc:  # an encoder's own failure, re-raised with its name on it
+        raise EncoderError(f"encoder {name!r} failed on {len(texts)} texts: {exc}") from exc
+    try:
+        vecs = np.asarray(raw, dtype=np.float32)
+    except (TypeError, ValueError) as exc:
+        raise EncoderError(f"encoder {name!r} returned {type(raw).__name__}, not an array of numbers") from exc
+    if vecs.ndim != 2 or vecs.shape[0] != len(texts) or vecs.shape[1] == 0:
+        raise EncoderError(
+            f"encoder {name!r} returned shape {vecs.shape} for {len(texts)} texts; "
+            f"expected ({len(texts)}, d) with d > 0"
+        )
+    if not np.isfinite(vecs).all():
+        bad = int(np.flatnonzero(~np.isfinite(vecs).all(axis=1))[0])
+        raise EncoderError(f"encoder {name!r} returned NaN or infinity for text {bad}: {texts[bad][:60]!r}")
+    norms = np.linalg.norm(vecs, axis=1)
+    if (norms == 0).any():
+        bad = int(np.flatnonzero(norms == 0)[0])
+        raise EncoderError(f"encoder {name!r} returned a zero vector for text {bad}: {texts[bad][:60]!r}")
+    vecs /= norms[:, None]
+    return vecs

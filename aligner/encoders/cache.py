@@ -1,0 +1,92 @@
+"""Encode only what is new: unique texts, in batches, with an optional disk cache.
+
+The cache is a folder of ``.npy`` shards keyed by encoder name and a hash of
+the text; it is off unless a folder is given, so there is no hidden state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from .base import Encoder, checked_encode, encoder_name
+
+__all__ = ["EmbeddingStore"]
+
+
+def _key(name: str, text: str) -> str:
+    return hashlib.blake2b(f"{name}\0{text}".encode("utf-8"), digest_size=16).hexdigest()
+
+
+class EmbeddingStore:
+    """Embeddings of texts by one encoder, each text encoded at most once.
+
+    Args:
+        encoder: the encoder.
+        cache_dir: a folder for an on-disk cache shared across runs, or None.
+        batch_size: texts per call to the encoder.
+        progress: show a progress bar (on stderr) while encoding.
+    """
+
+    def __init__(
+        self, encoder: Encoder, cache_dir: str | os.PathLike | None = None, batch_size: int = 256,
+        progress: bool = False,
+    ) -> None:
+        self.encoder = encoder
+        self.name = encoder_name(encoder)
+        self.batch_size = batch_size
+        self._mem: dict[str, np.ndarray] = {}
+        self._dir = Path(cache_dir) / self.name.replace("/", "_") if cache_dir else None
+        self.progress = progress
+        self.n_encoded = 0  # texts sent to the encoder, for benchmarks
+
+    def get(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors of `texts`, (len(texts), d), float32."""
+        todo = [t for t in dict.fromkeys(texts) if t not in self._mem]
+        if self._dir is not None and todo:
+            todo = [t for t in todo if not self._load(t)]
+        bar = _bar(len(todo)) if self.progress and todo else None
+        for start in range(0, len(todo), self.batch_size):
+            batch = todo[start : start + self.batch_size]
+            vecs = checked_encode(self.encoder, batch)
+            self.n_encoded += len(batch)
+            if bar is not None:
+                bar.update(len(batch))
+            for t, v in zip(batch, vecs):
+                self._mem[t] = v
+                if self._dir is not None:
+                    self._save(t, v)
+        if bar is not None:
+            bar.close()
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.stack([self._mem[t] for t in texts])
+
+    def _path(self, text: str) -> Path:
+        k = _key(self.name, text)
+        return self._dir / k[:2] / f"{k}.npy"
+
+    def _load(self, text: str) -> bool:
+        p = self._path(text)
+        if not p.exists():
+            return False
+        self._mem[text] = np.load(p)
+        return True
+
+    def _save(self, text: str, vec: np.ndarray) -> None:
+        p = self._path(text)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        tmp = p.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            np.save(fh, vec)
+        os.replace(tmp, p)  # atomic, so a concurrent reader never sees half a file
+
+
+def _bar(total: int):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="embedding", unit="text", leave=False)

@@ -1,0 +1,177 @@
+"""align(): text -> sentences -> embeddings -> path -> Alignment, and nothing else."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import __version__
+from .alignment import Alignment, Bead
+from .encoders import EmbeddingStore, encoder_name, get_encoder
+from .errors import InputError
+from .langid import detect_language, normalize_lang
+from .scoring import ScoreParams, baselines
+from .search import SearchParams, best_path
+from .segment import split_sentences
+
+__all__ = ["align"]
+
+# Scripts written without spaces between words: joining their sentences with
+# a space would put in the joined text something the language never has.
+_NO_SPACE_LANGS = frozenset({"zh", "ja", "th", "lo", "km", "my"})
+_SEARCH_OPTIONS = {f.name for f in dataclasses.fields(SearchParams)}
+_SCORE_OPTIONS = {f.name for f in dataclasses.fields(ScoreParams)}
+_OTHER_OPTIONS = {"cache_dir", "max_chars", "progress"}
+# Below this many texts a progress bar would only flicker.
+_PROGRESS_MIN_TEXTS = 2000
+
+
+def align(
+    source: str | Sequence[str],
+    target: str | Sequence[str],
+    *,
+    source_lang: str | None = None,
+    target_lang: str | None = None,
+    encoder: Any = None,
+    **options: Any,
+) -> Alignment:
+    """Align the sentences of two documents.
+
+    Args:
+        source: the source document as one string (split into sentences for
+            you), or a list of sentences (used as given).
+        target: the target document, likewise.
+        source_lang, target_lang: language codes (``"fr"``, ``"ara"``,
+            ``"zh-CN"``...). Detected from the text when not given.
+        encoder: None for the embedded multilingual USE v3; a
+            sentence-transformers model name or folder (``"sentence-transformers/LaBSE"``);
+            an object with ``encode(list[str]) -> array``; or such a callable.
+        **options: ``bead_types`` (the (n, m) sizes a bead may have),
+            ``window`` (band half-width, in sentences), ``full_cells``,
+            ``skip`` (gain of an unaligned sentence), ``size_exponent``,
+            ``length_penalty``, ``cache_dir`` (on-disk embedding cache),
+            ``max_chars`` (longest sentence before it is re-split),
+            ``progress`` (True/False; by default a bar on long runs when
+            stderr is a terminal).
+
+    Returns:
+        An `Alignment` whose beads cover every sentence of both sides exactly once, in order.
+
+    Raises:
+        InputError: a side is empty or not text, or an option is unknown.
+        LanguageError: a language code is unknown or cannot be detected.
+        EncoderError: the encoder fails or returns something unusable.
+    """
+    unknown = set(options) - _SEARCH_OPTIONS - _SCORE_OPTIONS - _OTHER_OPTIONS
+    if unknown:
+        known = ", ".join(sorted(_SEARCH_OPTIONS | _SCORE_OPTIONS | _OTHER_OPTIONS))
+        raise InputError(f"unknown option(s) {', '.join(sorted(unknown))}; known options: {known}")
+    search = SearchParams(**{k: v for k, v in options.items() if k in _SEARCH_OPTIONS})
+    score = ScoreParams(**{k: v for k, v in options.items() if k in _SCORE_OPTIONS})
+    _check_bead_types(search.bead_types)
+
+    src_lang = _language(source, source_lang, "source")
+    tgt_lang = _language(target, target_lang, "target")
+    max_chars = options.get("max_chars", 1000)
+    src = _sentences(source, src_lang, "source", max_chars)
+    tgt = _sentences(target, tgt_lang, "target", max_chars)
+
+    enc = get_encoder(encoder)
+    ks = max(a for a, _ in search.bead_types)
+    kt = max(b for _, b in search.bead_types)
+    progress = options.get("progress")
+    if progress is None:
+        progress = sys.stderr.isatty() and len(src) * ks + len(tgt) * kt >= _PROGRESS_MIN_TEXTS
+    store = EmbeddingStore(enc, cache_dir=options.get("cache_dir"), progress=bool(progress))
+    runs_s = _run_embeddings(store, src, max(ks, 1), _joiner(src_lang))
+    runs_t = _run_embeddings(store, tgt, max(kt, 1), _joiner(tgt_lang))
+    len_s = np.array([len(s) for s in src], dtype=np.float64)
+    len_t = np.array([len(t) for t in tgt], dtype=np.float64)
+
+    pairs = best_path(runs_s, runs_t, len_s, len_t, search, score)
+    beads = _scored_beads(pairs, runs_s, runs_t)
+    metadata = {
+        "signature": signature(encoder_name(enc), search, score),
+        "encoded_texts": store.n_encoded,
+    }
+    return Alignment(src, tgt, beads, source_lang=src_lang, target_lang=tgt_lang, metadata=metadata)
+
+
+def signature(encoder: str, search: SearchParams, score: ScoreParams) -> str:
+    """The settings that change results, as one comparable string."""
+    types = ",".join(f"{a}-{b}" for a, b in search.bead_types)
+    return (
+        f"aligner:{__version__}|enc:{encoder}|types:{types}|window:{search.window}|full:{search.full_cells}"
+        f"|skip:{score.skip}|size:{score.size_exponent}|lenpen:{int(score.length_penalty)}"
+    )
+
+
+def _check_bead_types(types) -> None:
+    try:
+        ok = all(int(a) == a and int(b) == b and a >= 0 and b >= 0 and a + b > 0 for a, b in types)
+    except (TypeError, ValueError):
+        ok = False
+    if not ok or (1, 0) not in set(map(tuple, types)) or (0, 1) not in set(map(tuple, types)):
+        raise InputError(
+            f"bead_types must be (n, m) pairs of counts >= 0, not both 0, and include (1, 0) and (0, 1) "
+            f"so that every sentence can be placed; got {types!r}"
+        )
+
+
+def _language(doc, lang: str | None, side: str) -> str | None:
+    if lang is not None:
+        return normalize_lang(lang)
+    text = doc if isinstance(doc, str) else " ".join(s for s in doc if isinstance(s, str))
+    if not text.strip():
+        return None  # the emptiness is reported by _sentences, with a better message
+    return detect_language(text)
+
+
+def _sentences(doc, lang: str | None, side: str, max_chars: int) -> tuple[str, ...]:
+    if isinstance(doc, str):
+        sents = split_sentences(doc, lang, max_chars=max_chars) if doc.strip() else []
+    elif isinstance(doc, (list, tuple)):
+        for k, s in enumerate(doc):
+            if not isinstance(s, str):
+                raise InputError(f"{side} sentence {k} is {type(s).__name__}, not str")
+        sents = list(doc)
+    else:
+        raise InputError(f"{side} must be a string or a list of strings, not {type(doc).__name__}")
+    if not sents:
+        raise InputError(f"the {side} side is empty: there is nothing to align")
+    blank = [k for k, s in enumerate(sents) if not s.strip()]
+    if blank:
+        # A blank sentence has no meaning to embed; refusing it beats silently dropping it.
+        raise InputError(f"{side} sentence {blank[0]} is empty or only white space ({len(blank)} such)")
+    return tuple(sents)
+
+
+def _joiner(lang: str | None) -> str:
+    return "" if lang in _NO_SPACE_LANGS else " "
+
+
+def _run_embeddings(store: EmbeddingStore, sents: Sequence[str], k: int, sep: str) -> np.ndarray:
+    """(k, n, d): embeddings of the joined text of every run of 1..k sentences."""
+    n = len(sents)
+    texts = [sep.join(sents[i : i + r]) for r in range(1, k + 1) for i in range(n)]
+    return store.get(texts).reshape(k, n, -1)
+
+
+def _scored_beads(pairs, runs_s: np.ndarray, runs_t: np.ndarray) -> list[Bead]:
+    """Beads with their score: similarity above the random baseline (0 for deletions)."""
+    ks, kt = runs_s.shape[0], runs_t.shape[0]
+    bs = baselines(runs_s, runs_t)
+    bt = baselines(runs_t, runs_s)
+    out = []
+    for src, tgt in pairs:
+        if src and tgt:
+            a, b, i, j = len(src), len(tgt), src[0], tgt[0]
+            sim = float(runs_s[a - 1, i] @ runs_t[b - 1, j])
+            base = 0.5 * float(bs[a - 1, b - 1, i] + bt[b - 1, a - 1, j])
+            out.append(Bead(src, tgt, round(sim - base, 6)))
+        else:
+            out.append(Bead(src, tgt, 0.0))
+    return out

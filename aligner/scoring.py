@@ -1,0 +1,101 @@
+"""How good a bead is: the numbers the search adds up.
+
+A bead of ``a`` source and ``b`` target sentences (both > 0) earns
+
+    gain = ((a + b) / 2) ** size_exponent * (cos(x, y) - baseline(x, y)) * length_factor
+
+where ``x`` and ``y`` are the embeddings of the bead's joined source and
+target texts, and a sentence left unaligned (a 1-0 or 0-1 bead) earns the
+constant ``skip``.
+
+- ``baseline(x, y)`` is the mean similarity of ``x`` to every target run of
+  ``b`` sentences and of ``y`` to every source run of ``a`` sentences. Joined
+  texts are more similar to everything than single sentences are, and some
+  sentences (short ones, names, numbers) are similar to everything; without
+  this a longer bead would win by accident. The mean over all runs is the dot
+  product with the mean vector, so it is exact and costs O(n d), not O(n m d)
+  (Vecalign samples random sentences for the same purpose).
+- ``length_factor = log2(1 + min(ls, lt) / max(ls, lt))`` with the source
+  length in characters scaled by the documents' overall character ratio
+  (Bertalign's length penalty): 1 for beads of matching length, towards 0 for
+  very unequal ones.
+- ``size_exponent`` (0.5) makes the gain grow with the number of sentences a
+  bead covers, but less than linearly, so that a merge competes fairly with a
+  1-1 bead plus a deletion.
+
+The defaults were tuned on Text+Berg dev while watching MAC dev and FLORES
+French-Arabic documents (docs/how-it-works.md has the table).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+
+__all__ = ["ScoreParams", "run_vectors", "baselines", "bead_gain"]
+
+
+@dataclass(frozen=True)
+class ScoreParams:
+    """The knobs of the bead score; the defaults are the tuned ones."""
+
+    skip: float = -0.1
+    size_exponent: float = 0.5
+    length_penalty: bool = True
+
+
+def run_vectors(vecs: np.ndarray, max_run: int) -> np.ndarray:
+    """Approximate embeddings of every run of 1..max_run consecutive sentences.
+
+    Returns (max_run, n, d): entry [k, i] stands for sentences i..i+k, as the
+    normalised sum of their vectors (a run that would pass the end is cut
+    short). The pipeline overwrites these with embeddings of the joined text.
+    """
+    n, d = vecs.shape
+    out = np.empty((max_run, n, d), dtype=np.float32)
+    csum = np.concatenate([np.zeros((1, d), np.float64), np.cumsum(vecs, axis=0, dtype=np.float64)])
+    for k in range(max_run):
+        end = np.minimum(np.arange(n) + k + 1, n)
+        s = csum[end] - csum[np.arange(n)]
+        norms = np.linalg.norm(s, axis=1, keepdims=True)
+        out[k] = s / np.maximum(norms, 1e-12)
+    return out
+
+
+def baselines(runs_x: np.ndarray, runs_y: np.ndarray) -> np.ndarray:
+    """Mean similarity of each run of x to all runs of y of each length.
+
+    Returns (K_x, K_y, n_x): entry [a-1, b-1, i] is the mean cosine of the run
+    of ``a`` sentences starting at i against every run of ``b`` sentences of
+    the other side.
+    """
+    kx, n, _ = runs_x.shape
+    ky, m, _ = runs_y.shape
+    out = np.empty((kx, ky, n), dtype=np.float32)
+    for b in range(ky):
+        valid = max(m - b, 1)  # runs that would pass the end are not real runs
+        mean_y = runs_y[b, :valid].mean(axis=0)
+        for a in range(kx):
+            out[a, b] = runs_x[a] @ mean_y
+    return out
+
+
+@numba.njit(cache=True, fastmath=False)
+def bead_gain(rs, rt, bs, bt, cs, ct, ratio, a, b, i, j, size_exponent, length_penalty):
+    """Gain of the bead of source sentences i-a..i-1 and target j-b..j-1 (a, b > 0)."""
+    x = rs[a - 1, i - a]
+    y = rt[b - 1, j - b]
+    sim = 0.0
+    for k in range(x.shape[0]):
+        sim += x[k] * y[k]
+    margin = sim - 0.5 * (bs[a - 1, b - 1, i - a] + bt[b - 1, a - 1, j - b])
+    g = margin * ((a + b) / 2.0) ** size_exponent
+    if length_penalty:
+        ls = (cs[i] - cs[i - a]) * ratio
+        lt = ct[j] - ct[j - b]
+        lo = min(ls, lt)
+        hi = max(ls, lt)
+        g *= np.log2(1.0 + lo / max(hi, 1.0))
+    return g
