@@ -1,0 +1,144 @@
+"""The lossless format: one JSON document with the sentences and the beads.
+
+::
+
+    {
+      "version": 1,
+      "source_lang": "en",
+      "target_lang": "ar",
+      "source_sentences": ["Hello.", "..."],
+      "target_sentences": ["مرحبا.", "..."],
+      "beads": [{"source": [0], "target": [0, 1], "score": 0.93}, ...],
+      "metadata": {}
+    }
+
+Written with ``ensure_ascii=False`` (UTF-8 text stays readable), one sentence
+and one bead a line so that diffs stay small. Everything round-trips exactly,
+metadata included as long as it is JSON data (tuples come back as lists and
+non-string keys as strings). ``source_lang``, ``target_lang`` and
+``metadata`` may be left out when reading. Errors in the JSON syntax name the
+line and column; errors in the content name the JSON path
+(e.g. ``beads[3].target``), which is what locates them in any layout.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Sequence
+
+from ..alignment import Alignment, Bead
+from ..errors import FormatError
+from .vecalign import _build
+
+__all__ = ["VERSION", "dumps", "loads"]
+
+VERSION = 1
+_KEYS = ("version", "source_lang", "target_lang", "source_sentences", "target_sentences", "beads", "metadata")
+_REQUIRED = ("version", "source_sentences", "target_sentences", "beads")
+
+
+def dumps(alignment: Alignment) -> str:
+    """Write `alignment`, its sentences, languages and metadata as JSON."""
+
+    def enc(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    def block(items: list[str]) -> str:
+        return "[\n" + ",\n".join("    " + x for x in items) + "\n  ]" if items else "[]"
+
+    try:
+        metadata = json.dumps(alignment.metadata, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+    except (TypeError, ValueError) as e:
+        raise FormatError(f"metadata cannot be written as JSON: {e}") from e
+    beads = [
+        enc({"source": [int(i) for i in b.source], "target": [int(j) for j in b.target], "score": float(b.score)})
+        for b in alignment.beads
+    ]
+    fields = [
+        f'"version": {VERSION}',
+        f'"source_lang": {enc(alignment.source_lang)}',
+        f'"target_lang": {enc(alignment.target_lang)}',
+        f'"source_sentences": {block([enc(s) for s in alignment.source_sentences])}',
+        f'"target_sentences": {block([enc(s) for s in alignment.target_sentences])}',
+        f'"beads": {block(beads)}',
+        f'"metadata": {metadata}',
+    ]
+    return "{\n" + ",\n".join("  " + f for f in fields) + "\n}\n"
+
+
+def loads(
+    text: str,
+    *,
+    source_sentences: Sequence[str] | None = None,
+    target_sentences: Sequence[str] | None = None,
+) -> Alignment:
+    """Read an alignment written by `dumps`.
+
+    The file has its own sentences; if `source_sentences` or
+    `target_sentences` are given too, they must be the same.
+    """
+    try:
+        doc = json.loads(text.lstrip("\ufeff"))
+    except json.JSONDecodeError as e:
+        raise FormatError(f"line {e.lineno}, column {e.colno}: invalid JSON: {e.msg}") from None
+    if not isinstance(doc, dict):
+        raise FormatError(f"line 1: expected a JSON object at the top level, got {_kind(doc)}")
+    unknown = sorted(set(doc) - set(_KEYS))
+    if unknown:
+        raise FormatError(f"unknown key(s) {unknown}; expected only {list(_KEYS)}")
+    missing = [k for k in _REQUIRED if k not in doc]
+    if missing:
+        raise FormatError(f"missing key(s) {missing}")
+    if doc["version"] != VERSION or isinstance(doc["version"], bool):
+        raise FormatError(f"version: expected {VERSION}, got {doc['version']!r}")
+    langs = {}
+    for key in ("source_lang", "target_lang"):
+        langs[key] = doc.get(key)
+        if langs[key] is not None and not isinstance(langs[key], str):
+            raise FormatError(f"{key}: expected a string or null, got {_kind(langs[key])}")
+    metadata = doc.get("metadata", {})
+    if not isinstance(metadata, dict):
+        raise FormatError(f"metadata: expected an object, got {_kind(metadata)}")
+    sents = {key: _strings(doc[key], key) for key in ("source_sentences", "target_sentences")}
+    for key, given in (("source_sentences", source_sentences), ("target_sentences", target_sentences)):
+        if given is not None and list(given) != sents[key]:
+            raise FormatError(f"{key}: the file's sentences differ from the ones passed in")
+    if not isinstance(doc["beads"], list):
+        raise FormatError(f"beads: expected a list, got {_kind(doc['beads'])}")
+    entries = [(f"beads[{k}]", _bead(b, f"beads[{k}]")) for k, b in enumerate(doc["beads"])]
+    alignment = _build(entries, sents["source_sentences"], sents["target_sentences"], False, **langs)
+    alignment.metadata.update(metadata)
+    return alignment
+
+
+def _strings(value: Any, where: str) -> list[str]:
+    if not isinstance(value, list):
+        raise FormatError(f"{where}: expected a list of strings, got {_kind(value)}")
+    for k, s in enumerate(value):
+        if not isinstance(s, str):
+            raise FormatError(f"{where}[{k}]: expected a string, got {_kind(s)}")
+    return value
+
+
+def _bead(value: Any, where: str) -> Bead:
+    if not isinstance(value, dict):
+        raise FormatError(f"{where}: expected an object with source, target, score, got {_kind(value)}")
+    if set(value) != {"source", "target", "score"}:
+        raise FormatError(f"{where}: expected the keys source, target, score, got {sorted(value)}")
+    ids = {}
+    for side in ("source", "target"):
+        v = value[side]
+        # bool is an int subclass: reject true/false as sentence ids.
+        if not isinstance(v, list) or not all(type(i) is int and i >= 0 for i in v):
+            raise FormatError(f"{where}.{side}: expected a list of sentence ids (ints >= 0), got {v!r}")
+        ids[side] = tuple(v)
+    score = value["score"]
+    if type(score) not in (int, float):
+        raise FormatError(f"{where}.score: expected a number, got {_kind(score)}")
+    return Bead(ids["source"], ids["target"], float(score))
+
+
+def _kind(value: Any) -> str:
+    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}
+    return names.get(type(value), f"the number {value!r}" if isinstance(value, (int, float)) else repr(value))
+
