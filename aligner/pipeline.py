@@ -52,7 +52,7 @@ def align(
         **options: ``bead_types`` (the (n, m) sizes a bead may have),
             ``window`` (band half-width, in sentences), ``full_cells``,
             ``skip`` (gain of an unaligned sentence), ``size_exponent``,
-            ``length_penalty``, ``cache_dir`` (on-disk embedding cache),
+            ``length_penalty``, ``min_margin``, ``part_margin``, ``cache_dir`` (on-disk embedding cache),
             ``max_chars`` (longest sentence before it is re-split),
             ``progress`` (True/False; by default a bar on long runs when
             stderr is a terminal).
@@ -105,7 +105,7 @@ def signature(encoder: str, search: SearchParams, score: ScoreParams) -> str:
     types = ",".join(f"{a}-{b}" for a, b in search.bead_types)
     return (
         f"aligner:{__version__}|enc:{encoder}|types:{types}|window:{search.window}|full:{search.full_cells}"
-        f"|skip:{score.skip}|size:{score.size_exponent}|lenpen:{int(score.length_penalty)}"
+        f"|skip:{score.skip}|size:{score.size_exponent}|lenpen:{int(score.length_penalty)}|minmargin:{score.min_margin}|partmargin:{score.part_margin}"
     )
 
 

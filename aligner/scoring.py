@@ -19,6 +19,12 @@ constant ``skip``.
   length in characters scaled by the documents' overall character ratio
   (Bertalign's length penalty): 1 for beads of matching length, towards 0 for
   very unequal ones.
+- A bead whose margin is below ``min_margin`` (0: no better than chance) is
+  never chosen, so a sentence with no counterpart is left unaligned rather
+  than paired with a neighbour for want of anything better.
+- A merge is never chosen when one of its sentences, on its own, has a
+  margin below ``part_margin`` (-0.1) against the other side: that sentence
+  would ride along on its neighbours' similarity.
 - ``size_exponent`` (0.5) makes the gain grow with the number of sentences a
   bead covers, but less than linearly, so that a merge competes fairly with a
   1-1 bead plus a deletion.
@@ -44,6 +50,8 @@ class ScoreParams:
     skip: float = -0.1
     size_exponent: float = 0.5
     length_penalty: bool = True
+    min_margin: float = 0.0
+    part_margin: float = -0.1
 
 
 def run_vectors(vecs: np.ndarray, max_run: int) -> np.ndarray:
@@ -82,15 +90,38 @@ def baselines(runs_x: np.ndarray, runs_y: np.ndarray) -> np.ndarray:
     return out
 
 
-@numba.njit(cache=True, fastmath=False)
-def bead_gain(rs, rt, bs, bt, cs, ct, ratio, a, b, i, j, size_exponent, length_penalty):
-    """Gain of the bead of source sentences i-a..i-1 and target j-b..j-1 (a, b > 0)."""
+@numba.njit(cache=True)
+def _margin(rs, rt, bs, bt, a, b, i, j):
+    """Similarity above chance of source run (i-a..i-1) and target run (j-b..j-1)."""
     x = rs[a - 1, i - a]
     y = rt[b - 1, j - b]
     sim = 0.0
     for k in range(x.shape[0]):
         sim += x[k] * y[k]
-    margin = sim - 0.5 * (bs[a - 1, b - 1, i - a] + bt[b - 1, a - 1, j - b])
+    return sim - 0.5 * (bs[a - 1, b - 1, i - a] + bt[b - 1, a - 1, j - b])
+
+
+@numba.njit(cache=True)
+def bead_gain(rs, rt, bs, bt, cs, ct, ratio, a, b, i, j, size_exponent, length_penalty, min_margin, part_margin):
+    """Gain of the bead of source sentences i-a..i-1 and target j-b..j-1 (a, b > 0).
+
+    -inf when the bead's margin is below `min_margin`: a pair no more alike
+    than two random runs of the documents is not a translation, however
+    little its deletions would cost. -inf too for a merge with a sentence
+    whose own margin against the other side is below `part_margin`: such a
+    sentence rides along on its neighbours' similarity.
+    """
+    margin = _margin(rs, rt, bs, bt, a, b, i, j)
+    if margin < min_margin:
+        return -np.inf
+    if a > 1 or b > 1:
+        # Every sentence of a merge must be related to the other side on its own.
+        for k in range(i - a + 1, i + 1):
+            if a > 1 and _margin(rs, rt, bs, bt, 1, b, k, j) < part_margin:
+                return -np.inf
+        for k in range(j - b + 1, j + 1):
+            if b > 1 and _margin(rs, rt, bs, bt, a, 1, i, k) < part_margin:
+                return -np.inf
     g = margin * ((a + b) / 2.0) ** size_exponent
     if length_penalty:
         ls = (cs[i] - cs[i - a]) * ratio

@@ -47,7 +47,7 @@ class SearchParams:
 
 
 @numba.njit(cache=True)
-def _band_dp(lo, hi, rs, rt, bs, bt, cs, ct, ratio, types, skip, size_exponent, length_penalty):
+def _band_dp(lo, hi, rs, rt, bs, bt, cs, ct, ratio, types, skip, size_exponent, length_penalty, min_margin, part_margin):
     n = lo.shape[0] - 1
     offs = np.zeros(n + 2, np.int64)
     for i in range(n + 1):
@@ -75,7 +75,7 @@ def _band_dp(lo, hi, rs, rt, bs, bt, cs, ct, ratio, types, skip, size_exponent, 
                 if a == 0 or b == 0:
                     g = skip
                 else:
-                    g = bead_gain(rs, rt, bs, bt, cs, ct, ratio, a, b, i, j, size_exponent, length_penalty)
+                    g = bead_gain(rs, rt, bs, bt, cs, ct, ratio, a, b, i, j, size_exponent, length_penalty, min_margin, part_margin)
                 if prev + g > best:
                     best = prev + g
                     arg = t
@@ -119,6 +119,7 @@ def band_path(lo, hi, runs_s, runs_t, len_s, len_t, bead_types, score_params: Sc
     ends = _band_dp(
         np.asarray(lo, np.int64), np.asarray(hi, np.int64), runs_s, runs_t, bs, bt, cs, ct, ratio, types,
         float(score_params.skip), float(score_params.size_exponent), bool(score_params.length_penalty),
+        float(score_params.min_margin), float(score_params.part_margin),
     )
     return [
         (tuple(range(i - types[t, 0], i)), tuple(range(j - types[t, 1], j)))
