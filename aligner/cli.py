@@ -75,7 +75,10 @@ def _cmd_align(args) -> int:
     if args.output == "-":
         sys.stdout.write(text)
     else:
-        Path(args.output).write_text(text, encoding="utf-8")
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise AlignerError(f"cannot write the output file {args.output!r}: {exc.strerror}") from None
     return 0
 
 

@@ -15,7 +15,7 @@ from .errors import InputError
 from .langid import detect_language, normalize_lang
 from .scoring import ScoreParams, baselines
 from .search import SearchParams, best_path
-from .segment import split_sentences
+from .segment import looks_like_heading, split_sentences
 
 __all__ = ["align"]
 
@@ -69,9 +69,12 @@ def align(
     if unknown:
         known = ", ".join(sorted(_SEARCH_OPTIONS | _SCORE_OPTIONS | _OTHER_OPTIONS))
         raise InputError(f"unknown option(s) {', '.join(sorted(unknown))}; known options: {known}")
+    _check_bead_types(options.get("bead_types", SearchParams.bead_types))
+    _check_numbers(options)
+    if "bead_types" in options:
+        options["bead_types"] = tuple((int(a), int(b)) for a, b in options["bead_types"])
     search = SearchParams(**{k: v for k, v in options.items() if k in _SEARCH_OPTIONS})
     score = ScoreParams(**{k: v for k, v in options.items() if k in _SCORE_OPTIONS})
-    _check_bead_types(search.bead_types)
 
     src_lang = _language(source, source_lang, "source")
     tgt_lang = _language(target, target_lang, "target")
@@ -91,7 +94,9 @@ def align(
     len_s = np.array([len(s) for s in src], dtype=np.float64)
     len_t = np.array([len(t) for t in tgt], dtype=np.float64)
 
-    pairs = best_path(runs_s, runs_t, len_s, len_t, search, score)
+    lone_s = np.array([looks_like_heading(x) for x in src], dtype=np.bool_)
+    lone_t = np.array([looks_like_heading(x) for x in tgt], dtype=np.bool_)
+    pairs = best_path(runs_s, runs_t, len_s, len_t, search, score, lone_s, lone_t)
     beads = _scored_beads(pairs, runs_s, runs_t)
     metadata = {
         "signature": signature(encoder_name(enc), search, score),
@@ -109,12 +114,38 @@ def signature(encoder: str, search: SearchParams, score: ScoreParams) -> str:
     )
 
 
+# Numeric options: (type, smallest allowed value or None).
+_NUMBERS = {
+    "window": (int, 0), "full_cells": (int, 0), "max_chars": (int, 1),
+    "skip": (float, None), "size_exponent": (float, None), "min_margin": (float, None), "part_margin": (float, None),
+}
+
+
+def _check_numbers(options: dict) -> None:
+    for name, (kind, low) in _NUMBERS.items():
+        if name not in options:
+            continue
+        value = options[name]
+        ok_type = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if kind is int:
+            ok_type = ok_type and float(value).is_integer()
+        if not ok_type or not np.isfinite(value) or (low is not None and value < low):
+            need = "a whole number" if kind is int else "a number"
+            bound = f" >= {low}" if low is not None else ""
+            raise InputError(f"option {name} must be {need}{bound}; got {value!r}")
+    if "length_penalty" in options and not isinstance(options["length_penalty"], bool):
+        raise InputError(f"option length_penalty must be True or False; got {options['length_penalty']!r}")
+
+
 def _check_bead_types(types) -> None:
     try:
-        ok = all(int(a) == a and int(b) == b and a >= 0 and b >= 0 and a + b > 0 for a, b in types)
+        ok = not isinstance(types, str) and all(
+            int(a) == a and int(b) == b and a >= 0 and b >= 0 and a + b > 0 for a, b in types
+        )
+        ok = ok and (1, 0) in set(map(tuple, types)) and (0, 1) in set(map(tuple, types))
     except (TypeError, ValueError):
         ok = False
-    if not ok or (1, 0) not in set(map(tuple, types)) or (0, 1) not in set(map(tuple, types)):
+    if not ok:
         raise InputError(
             f"bead_types must be (n, m) pairs of counts >= 0, not both 0, and include (1, 0) and (0, 1) "
             f"so that every sentence can be placed; got {types!r}"
@@ -124,6 +155,8 @@ def _check_bead_types(types) -> None:
 def _language(doc, lang: str | None, side: str) -> str | None:
     if lang is not None:
         return normalize_lang(lang)
+    if not isinstance(doc, (str, list, tuple)):
+        return None  # _sentences names the wrong type
     text = doc if isinstance(doc, str) else " ".join(s for s in doc if isinstance(s, str))
     if not text.strip():
         return None  # the emptiness is reported by _sentences, with a better message

@@ -25,6 +25,8 @@ constant ``skip``.
 - A merge is never chosen when one of its sentences, on its own, has a
   margin below ``part_margin`` (-0.1) against the other side: that sentence
   would ride along on its neighbours' similarity.
+- A heading (a short segment without final punctuation) is never part of a
+  merge: it has too little content of its own to be judged inside one.
 - ``size_exponent`` (0.5) makes the gain grow with the number of sentences a
   bead covers, but less than linearly, so that a merge competes fairly with a
   1-1 bead plus a deletion.
@@ -102,15 +104,24 @@ def _margin(rs, rt, bs, bt, a, b, i, j):
 
 
 @numba.njit(cache=True)
-def bead_gain(rs, rt, bs, bt, cs, ct, ratio, a, b, i, j, size_exponent, length_penalty, min_margin, part_margin):
+def bead_gain(rs, rt, bs, bt, cs, ct, lone_s, lone_t, ratio, a, b, i, j, size_exponent, length_penalty, min_margin, part_margin):
     """Gain of the bead of source sentences i-a..i-1 and target j-b..j-1 (a, b > 0).
 
     -inf when the bead's margin is below `min_margin`: a pair no more alike
     than two random runs of the documents is not a translation, however
     little its deletions would cost. -inf too for a merge with a sentence
     whose own margin against the other side is below `part_margin`: such a
-    sentence rides along on its neighbours' similarity.
+    sentence rides along on its neighbours' similarity; and for a merge
+    with a sentence flagged in `lone_s` / `lone_t` (a heading).
     """
+    if a > 1:
+        for k in range(i - a, i):
+            if lone_s[k]:
+                return -np.inf
+    if b > 1:
+        for k in range(j - b, j):
+            if lone_t[k]:
+                return -np.inf
     margin = _margin(rs, rt, bs, bt, a, b, i, j)
     if margin < min_margin:
         return -np.inf

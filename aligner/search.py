@@ -47,7 +47,7 @@ class SearchParams:
 
 
 @numba.njit(cache=True)
-def _band_dp(lo, hi, rs, rt, bs, bt, cs, ct, ratio, types, skip, size_exponent, length_penalty, min_margin, part_margin):
+def _band_dp(lo, hi, rs, rt, bs, bt, cs, ct, lone_s, lone_t, ratio, types, skip, size_exponent, length_penalty, min_margin, part_margin):
     n = lo.shape[0] - 1
     offs = np.zeros(n + 2, np.int64)
     for i in range(n + 1):
@@ -75,7 +75,7 @@ def _band_dp(lo, hi, rs, rt, bs, bt, cs, ct, ratio, types, skip, size_exponent, 
                 if a == 0 or b == 0:
                     g = skip
                 else:
-                    g = bead_gain(rs, rt, bs, bt, cs, ct, ratio, a, b, i, j, size_exponent, length_penalty, min_margin, part_margin)
+                    g = bead_gain(rs, rt, bs, bt, cs, ct, lone_s, lone_t, ratio, a, b, i, j, size_exponent, length_penalty, min_margin, part_margin)
                 if prev + g > best:
                     best = prev + g
                     arg = t
@@ -100,12 +100,16 @@ def _band_dp(lo, hi, rs, rt, bs, bt, cs, ct, ratio, types, skip, size_exponent, 
     return out
 
 
-def band_path(lo, hi, runs_s, runs_t, len_s, len_t, bead_types, score_params: ScoreParams):
+def band_path(lo, hi, runs_s, runs_t, len_s, len_t, bead_types, score_params: ScoreParams, lone_s=None, lone_t=None):
     """Best path inside the band lo..hi, as a list of (source ids, target ids) beads.
 
     ``runs_s`` is (Ks, n, d) as made by `scoring.run_vectors`, likewise
-    ``runs_t``; ``len_s``/``len_t`` are sentence lengths in characters.
+    ``runs_t``; ``len_s``/``len_t`` are sentence lengths in characters;
+    ``lone_s``/``lone_t`` flag sentences that may not be merged (headings).
     """
+    n, m = runs_s.shape[1], runs_t.shape[1]
+    lone_s = np.zeros(n, np.bool_) if lone_s is None else np.asarray(lone_s, np.bool_)
+    lone_t = np.zeros(m, np.bool_) if lone_t is None else np.asarray(lone_t, np.bool_)
     types = np.asarray(bead_types, dtype=np.int64)
     ks = max(1, int(types[:, 0].max()))
     kt = max(1, int(types[:, 1].max()))
@@ -117,7 +121,7 @@ def band_path(lo, hi, runs_s, runs_t, len_s, len_t, bead_types, score_params: Sc
     ct = np.concatenate([[0.0], np.cumsum(len_t, dtype=np.float64)])
     ratio = ct[-1] / cs[-1] if cs[-1] > 0 and ct[-1] > 0 else 1.0
     ends = _band_dp(
-        np.asarray(lo, np.int64), np.asarray(hi, np.int64), runs_s, runs_t, bs, bt, cs, ct, ratio, types,
+        np.asarray(lo, np.int64), np.asarray(hi, np.int64), runs_s, runs_t, bs, bt, cs, ct, lone_s, lone_t, ratio, types,
         float(score_params.skip), float(score_params.size_exponent), bool(score_params.length_penalty),
         float(score_params.min_margin), float(score_params.part_margin),
     )
@@ -194,13 +198,18 @@ def search_band(vs, vt, len_s, len_t, params: SearchParams, score_params: ScoreP
     return _coarse_band(vs, vt, len_s, len_t, params, score_params)
 
 
-def best_path(runs_s, runs_t, len_s, len_t, params: SearchParams = SearchParams(), score_params: ScoreParams = ScoreParams()):
+def best_path(
+    runs_s, runs_t, len_s, len_t, params: SearchParams = SearchParams(), score_params: ScoreParams = ScoreParams(),
+    lone_s=None, lone_t=None,
+):
     """Best monotone path of beads for two documents.
 
     Args:
         runs_s: (K, n, d) unit vectors of source runs; [0] are the sentences.
         runs_t: (K, m, d) likewise for the target.
         len_s, len_t: sentence lengths in characters.
+        lone_s, lone_t: optional boolean flags of sentences that may not be
+            merged with others (headings).
 
     Returns:
         The beads as (source ids, target ids), covering both sides in order.
@@ -209,4 +218,4 @@ def best_path(runs_s, runs_t, len_s, len_t, params: SearchParams = SearchParams(
     if n == 0 or m == 0:
         return [((i,), ()) for i in range(n)] + [((), (j,)) for j in range(m)]
     lo, hi = search_band(runs_s[0], runs_t[0], np.asarray(len_s, float), np.asarray(len_t, float), params, score_params)
-    return band_path(lo, hi, runs_s, runs_t, len_s, len_t, params.bead_types, score_params)
+    return band_path(lo, hi, runs_s, runs_t, len_s, len_t, params.bead_types, score_params, lone_s, lone_t)

@@ -59,7 +59,8 @@ def checked_encode(encoder: Encoder, texts: Sequence[str]) -> np.ndarray:
     except Exception as exc:  # an encoder's own failure, re-raised with its name on it
         raise EncoderError(f"encoder {name!r} failed on {len(texts)} texts: {exc}") from exc
     try:
-        vecs = np.asarray(raw, dtype=np.float32)
+        # A copy: the encoder may hand out its own (even read-only) buffer.
+        vecs = np.array(raw, dtype=np.float32, copy=True)
     except (TypeError, ValueError) as exc:
         raise EncoderError(f"encoder {name!r} returned {type(raw).__name__}, not an array of numbers") from exc
     if vecs.ndim != 2 or vecs.shape[0] != len(texts) or vecs.shape[1] == 0:

@@ -13,6 +13,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ..errors import EncoderError
 from .base import Encoder, checked_encode, encoder_name
 
 __all__ = ["EmbeddingStore"]
@@ -64,6 +65,12 @@ class EmbeddingStore:
             bar.close()
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
+        dims = {self._mem[t].shape for t in dict.fromkeys(texts)}
+        if len(dims) > 1:
+            raise EncoderError(
+                f"encoder {self.name!r} returned vectors of different sizes {sorted(d[0] for d in dims)} "
+                "for one document (a cache folder shared with another encoder of the same name?)"
+            )
         return np.stack([self._mem[t] for t in texts])
 
     def _path(self, text: str) -> Path:

@@ -33,7 +33,8 @@ class SentenceTransformerEncoder:
         self.batch_size = batch_size
         self._kwargs = kwargs
         self._model = None
-        self.name = f"st:{os.path.basename(self.model_name.rstrip('/')) or self.model_name}"
+        # The full name or path: two local folders called "model" are two models.
+        self.name = f"st:{self.model_name}"
 
     def _load(self):
         try:

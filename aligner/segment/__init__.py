@@ -16,11 +16,12 @@ from collections.abc import Iterable
 from ..errors import InputError, LanguageError
 from ..langid import detect_language, normalize_lang
 from ._abbreviations import abbreviations_for
+from ._headings import looks_like_heading
 from ._long import resplit
 from ._paragraphs import paragraphs
 from ._sentences import split_paragraph
 
-__all__ = ["split_paragraphs", "split_sentences"]
+__all__ = ["split_paragraphs", "split_sentences", "looks_like_heading"]
 
 
 def split_paragraphs(text: str) -> list[str]:

