@@ -556,3 +556,27 @@ class TestProperties:
     @given(texts)
     def test_deterministic(self, text):
         assert split_sentences(text) == split_sentences(text)
+
+
+class TestLooksLikeHeading:
+    @pytest.mark.parametrize("text", ["Sécurité commune", "Himalaya-Chronik 1956", "Mit 3 Bildern", "第一章"])
+    def test_headings(self, text):
+        from aligner.segment import looks_like_heading
+
+        assert looks_like_heading(text)
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Il est venu.",
+            "Literatur :",
+            "( ,Das ist bestimmt kein Bär ! ' )",
+            "Ceci est une très longue ligne sans point final qui ne peut pas être un titre",
+            "那时候他二十郎当岁，是东北乡打棺抬轿这行当里的佼佼者",
+            "",
+        ],
+    )
+    def test_not_headings(self, text):
+        from aligner.segment import looks_like_heading
+
+        assert not looks_like_heading(text)
