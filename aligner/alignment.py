@@ -22,8 +22,10 @@ class Bead:
     Attributes:
         source: ids of the source sentences (from 0, consecutive, ascending).
         target: ids of the target sentences (from 0, consecutive, ascending).
-        score: confidence of the bead; higher is better. For a 1-0 or 0-1
-            bead it is the confidence that the sentence has no counterpart.
+        score: how much more alike the bead's two sides are than random text
+            of the two documents (cosine above the documents' baseline):
+            about 0 for unrelated text, higher is better. 0.0 for a 1-0 or
+            0-1 bead.
     """
 
     source: tuple[int, ...]

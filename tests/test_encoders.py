@@ -405,3 +405,20 @@ class TestSentenceTransformerEncoder:
         )
         proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
         assert proc.returncode == 0, proc.stderr
+
+
+def test_cache_refuses_anonymous_lambda(tmp_path):
+    from aligner.encoders import CallableEncoder, EmbeddingStore
+    from aligner.errors import EncoderError
+
+    with pytest.raises(EncoderError, match="give it a name"):
+        EmbeddingStore(CallableEncoder(lambda texts: np.ones((len(texts), 2))), cache_dir=tmp_path)
+
+
+def test_cache_folder_name_is_portable(tmp_path):
+    from aligner.encoders import CallableEncoder, EmbeddingStore
+
+    store = EmbeddingStore(CallableEncoder(lambda t: np.ones((len(t), 2)), name="st:/a/b<c>:d"), cache_dir=tmp_path)
+    store.get(["x"])
+    (folder,) = [p.name for p in tmp_path.iterdir()]
+    assert all(ch.isalnum() or ch in "._-" for ch in folder)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path
 from typing import Sequence
 
@@ -17,6 +18,12 @@ from ..errors import EncoderError
 from .base import Encoder, checked_encode, encoder_name
 
 __all__ = ["EmbeddingStore"]
+
+
+def _folder_name(name: str) -> str:
+    """A folder name safe on every file system, unique to the encoder name."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name)[-60:]
+    return f"{safe}-{hashlib.blake2b(name.encode('utf-8'), digest_size=6).hexdigest()}"
 
 
 def _key(name: str, text: str) -> str:
@@ -41,7 +48,13 @@ class EmbeddingStore:
         self.name = encoder_name(encoder)
         self.batch_size = batch_size
         self._mem: dict[str, np.ndarray] = {}
-        self._dir = Path(cache_dir) / self.name.replace("/", "_") if cache_dir else None
+        if cache_dir and ("<lambda>" in self.name or "<locals>" in self.name):
+            # Such a name is the same for every lambda: two of them would share vectors.
+            raise EncoderError(
+                f"encoder name {self.name!r} does not identify the encoder; "
+                "give it a name (CallableEncoder(fn, name=...)) to use a cache folder"
+            )
+        self._dir = Path(cache_dir) / _folder_name(self.name) if cache_dir else None
         self.progress = progress
         self.n_encoded = 0  # texts sent to the encoder, for benchmarks
 
