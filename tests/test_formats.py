@@ -12,6 +12,13 @@ SRC = ["He said \"hi\"\tthen left.", "Line one\nline two\r\nend", "back\\slash \
 TGT = ["قال \"مرحبا\" ثم غادر.", "سطر\tواحد", "نهاية", "\u2028sep\x85\x1c"]
 
 
+# The formats that keep every bead of any alignment. TMX has its own tests
+# (test_formats_tmx.py): it needs both languages, leaves 1-0/0-1 beads out of
+# its units (their order is kept, their score is not) and cannot hold control
+# characters such as the "\x1c" below.
+EXACT_FORMATS = tuple(f for f in formats.FORMATS if f != "tmx")
+
+
 def sample():
     beads = [
         Bead((0,), (0,), 0.93),
@@ -36,7 +43,7 @@ def roundtrip(alignment, fmt, **kw):
     )
 
 
-@pytest.mark.parametrize("fmt", formats.FORMATS)
+@pytest.mark.parametrize("fmt", EXACT_FORMATS)
 def test_roundtrip_every_format(fmt):
     a = sample()
     b = roundtrip(a, fmt)
@@ -103,7 +110,7 @@ def test_build_alignment_from_pairs():
 
 def test_read_and_write_paths_and_files(tmp_path):
     a = sample()
-    for fmt in formats.FORMATS:
+    for fmt in EXACT_FORMATS:
         path = tmp_path / f"out.{fmt}"
         formats.write(a, path, fmt)
         assert path.read_bytes().decode("utf-8") == formats.dumps(a, fmt)
@@ -244,7 +251,7 @@ def alignments(draw):
 
 
 @settings(max_examples=200, deadline=None)
-@given(alignments(), st.sampled_from(formats.FORMATS))
+@given(alignments(), st.sampled_from(EXACT_FORMATS))
 def test_random_roundtrip(a, fmt):
     b = roundtrip(a, fmt)
     assert b == a

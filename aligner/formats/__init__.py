@@ -1,4 +1,4 @@
-"""Reading and writing alignments: ``tsv``, ``json`` and ``vecalign``.
+"""Reading and writing alignments: ``tsv``, ``json``, ``vecalign`` and ``tmx``.
 
 - ``json``: lossless, holds the sentences, languages and metadata.
 - ``tsv``: one bead a line with its joined text, for people and MT pipelines;
@@ -6,6 +6,10 @@
 - ``vecalign``: Vecalign's ``[0]:[0, 1]:score`` lines; reading it back needs
   the sentences or their counts. `read_beads` reads the beads alone (e.g. a
   gold file that leaves sentences out) and `build_alignment` fills the gaps.
+- ``tmx``: TMX 1.4b for translation memories and CAT tools: one ``<tu>`` per
+  bead with both sides (1-0 and 0-1 beads are not translation units and are
+  left out), with the languages, scores, ids and signature; reading it back
+  needs the sentences. Both languages must be known to write it.
 
 Every malformed input raises `aligner.errors.FormatError` saying where (line,
 or JSON path) and what is wrong. Files are UTF-8; a leading BOM is ignored.
@@ -18,13 +22,13 @@ from typing import IO, Any, Sequence, Union
 
 from ..alignment import Alignment
 from ..errors import FormatError
-from . import jsonfmt, tsv, vecalign
+from . import jsonfmt, tmx, tsv, vecalign
 from .vecalign import build_alignment, read_beads
 
 __all__ = ["FORMATS", "dumps", "loads", "write", "read", "read_beads", "build_alignment"]
 
-FORMATS = ("tsv", "json", "vecalign")
-_MODULES = {"tsv": tsv, "json": jsonfmt, "vecalign": vecalign}
+FORMATS = ("tsv", "json", "vecalign", "tmx")
+_MODULES = {"tsv": tsv, "json": jsonfmt, "vecalign": vecalign, "tmx": tmx}
 
 PathOrFile = Union[str, "os.PathLike[str]", IO[str], IO[bytes]]
 
@@ -54,8 +58,8 @@ def loads(
 ) -> Alignment:
     """Parse `text` in `format` into an `Alignment`.
 
-    ``tsv`` and ``vecalign`` files hold no sentences (only joined text, or
-    nothing), so they need `source_sentences` and `target_sentences`
+    ``tsv``, ``tmx`` and ``vecalign`` files hold no sentences (only joined
+    text, or nothing), so they need `source_sentences` and `target_sentences`
     (``vecalign`` also takes counts). For ``json`` they are optional and, if
     given, checked. Other `options` go to the reader (``fill_gaps=True``,
     ``source_lang=...``).
