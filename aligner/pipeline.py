@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+import warnings
 from typing import Any, Sequence
 
 import numpy as np
 
 from . import __version__
 from .alignment import Alignment, Bead
+from .checks import length_warning
 from .encoders import EmbeddingStore, encoder_name, get_encoder
-from .errors import InputError
+from .errors import AlignerWarning, InputError
 from .langid import detect_language, normalize_lang
-from .scoring import ScoreParams, baselines
-from .search import SearchParams, best_path
+from .scoring import ScoreParams, make_side
+from .search import SearchParams, best_path, path_margins, runs_to_refine, search_band
 from .segment import looks_like_heading, split_sentences
 
 __all__ = ["align"]
@@ -24,7 +26,11 @@ __all__ = ["align"]
 _NO_SPACE_LANGS = frozenset({"zh", "ja", "th", "lo", "km", "my"})
 _SEARCH_OPTIONS = {f.name for f in dataclasses.fields(SearchParams)}
 _SCORE_OPTIONS = {f.name for f in dataclasses.fields(ScoreParams)}
-_OTHER_OPTIONS = {"cache_dir", "max_chars", "progress"}
+_OTHER_OPTIONS = {"cache_dir", "max_chars", "progress", "joined_texts"}
+_JOINED_TEXTS = ("lazy", "all", "none")
+# Each round embeds what the path needs; it settles in 2-4 rounds on the
+# development sets. The cap only guards against a path that keeps moving.
+_MAX_ROUNDS = 8
 # Below this many texts a progress bar would only flicker.
 _PROGRESS_MIN_TEXTS = 2000
 
@@ -55,7 +61,10 @@ def align(
             ``length_penalty``, ``min_margin``, ``part_margin``, ``cache_dir`` (on-disk embedding cache),
             ``max_chars`` (longest sentence before it is re-split),
             ``progress`` (True/False; by default a bar on long runs when
-            stderr is a terminal).
+            stderr is a terminal), ``joined_texts`` ("lazy": embed the joined
+            text of only the runs the search is about to choose, round after
+            round until the path needs nothing new; "all": of every run;
+            "none": score every run by the sum of its sentences' vectors).
 
     Returns:
         An `Alignment` whose beads cover every sentence of both sides exactly once, in order.
@@ -81,36 +90,83 @@ def align(
     max_chars = options.get("max_chars", 1000)
     src = _sentences(source, src_lang, "source", max_chars)
     tgt = _sentences(target, tgt_lang, "target", max_chars)
+    message = length_warning(src, tgt)
+    if message:
+        warnings.warn(message, AlignerWarning, stacklevel=2)
 
+    joined = options.get("joined_texts", "lazy")
+    if joined not in _JOINED_TEXTS:
+        raise InputError(f"option joined_texts must be one of {', '.join(_JOINED_TEXTS)}; got {joined!r}")
     enc = get_encoder(encoder)
-    ks = max(a for a, _ in search.bead_types)
-    kt = max(b for _, b in search.bead_types)
+    ks = max(1, max(a for a, _ in search.bead_types))
+    kt = max(1, max(b for _, b in search.bead_types))
     progress = options.get("progress")
     if progress is None:
-        progress = sys.stderr.isatty() and len(src) * ks + len(tgt) * kt >= _PROGRESS_MIN_TEXTS
+        progress = sys.stderr.isatty() and len(src) + len(tgt) >= _PROGRESS_MIN_TEXTS
     store = EmbeddingStore(enc, cache_dir=options.get("cache_dir"), progress=bool(progress))
-    runs_s = _run_embeddings(store, src, max(ks, 1), _joiner(src_lang))
-    runs_t = _run_embeddings(store, tgt, max(kt, 1), _joiner(tgt_lang))
     len_s = np.array([len(s) for s in src], dtype=np.float64)
     len_t = np.array([len(t) for t in tgt], dtype=np.float64)
-
     lone_s = np.array([looks_like_heading(x) for x in src], dtype=np.bool_)
     lone_t = np.array([looks_like_heading(x) for x in tgt], dtype=np.bool_)
-    pairs = best_path(runs_s, runs_t, len_s, len_t, search, score, lone_s, lone_t)
-    beads = _scored_beads(pairs, runs_s, runs_t)
+
+    vs = store.get(src)
+    vt = store.get(tgt)
+    band = search_band(vs, vt, len_s, len_t, search, score)
+    join_s = _Joiner(store, src, _joiner(src_lang))
+    join_t = _Joiner(store, tgt, _joiner(tgt_lang))
+    if joined == "all":
+        join_s.embed({(k, i) for k in range(2, ks + 1) for i in range(len(src) - k + 1)})
+        join_t.embed({(k, j) for k in range(2, kt + 1) for j in range(len(tgt) - k + 1)})
+    rounds = 0
+    while True:
+        rounds += 1
+        pairs = best_path(
+            vs, vt, len_s, len_t, search, score, lone_s, lone_t, join_s.vectors, join_t.vectors, band=band
+        )
+        if joined != "lazy" or rounds >= _MAX_ROUNDS:
+            break
+        need_s, need_t = runs_to_refine(pairs, ks, kt)
+        if not (join_s.embed(need_s) | join_t.embed(need_t)):
+            break  # the path needs no text it has not seen: it is final
+
+    margins = path_margins(
+        pairs, make_side(vs, ks, len_s, lone_s, join_s.vectors), make_side(vt, kt, len_t, lone_t, join_t.vectors)
+    )
+    beads = [Bead(s, t, round(mg, 6)) for (s, t), mg in zip(pairs, margins)]
     metadata = {
-        "signature": signature(encoder_name(enc), search, score),
+        "signature": signature(encoder_name(enc), search, score, joined),
         "encoded_texts": store.n_encoded,
+        "rounds": rounds,
     }
     return Alignment(src, tgt, beads, source_lang=src_lang, target_lang=tgt_lang, metadata=metadata)
 
 
-def signature(encoder: str, search: SearchParams, score: ScoreParams) -> str:
+class _Joiner:
+    """Embeddings of the joined text of runs of one side, made on demand."""
+
+    def __init__(self, store: EmbeddingStore, sentences: Sequence[str], sep: str) -> None:
+        self._store = store
+        self._sentences = sentences
+        self._sep = sep
+        self.vectors: dict[tuple[int, int], np.ndarray] = {}
+
+    def embed(self, runs) -> bool:
+        """Embed the runs (length, first sentence) not embedded yet; True if there were any."""
+        new = sorted(r for r in runs if r not in self.vectors)
+        if not new:
+            return False
+        texts = [self._sep.join(self._sentences[i : i + k]) for k, i in new]
+        for run, vec in zip(new, self._store.get(texts)):
+            self.vectors[run] = vec
+        return True
+
+
+def signature(encoder: str, search: SearchParams, score: ScoreParams, joined: str = "lazy") -> str:
     """The settings that change results, as one comparable string."""
     types = ",".join(f"{a}-{b}" for a, b in search.bead_types)
     return (
         f"aligner:{__version__}|enc:{encoder}|types:{types}|window:{search.window}|full:{search.full_cells}"
-        f"|skip:{score.skip}|size:{score.size_exponent}|lenpen:{int(score.length_penalty)}|minmargin:{score.min_margin}|partmargin:{score.part_margin}"
+        f"|skip:{score.skip}|size:{score.size_exponent}|lenpen:{int(score.length_penalty)}|minmargin:{score.min_margin}|partmargin:{score.part_margin}|joined:{joined}"
     )
 
 
@@ -184,27 +240,3 @@ def _sentences(doc, lang: str | None, side: str, max_chars: int) -> tuple[str, .
 
 def _joiner(lang: str | None) -> str:
     return "" if lang in _NO_SPACE_LANGS else " "
-
-
-def _run_embeddings(store: EmbeddingStore, sents: Sequence[str], k: int, sep: str) -> np.ndarray:
-    """(k, n, d): embeddings of the joined text of every run of 1..k sentences."""
-    n = len(sents)
-    texts = [sep.join(sents[i : i + r]) for r in range(1, k + 1) for i in range(n)]
-    return store.get(texts).reshape(k, n, -1)
-
-
-def _scored_beads(pairs, runs_s: np.ndarray, runs_t: np.ndarray) -> list[Bead]:
-    """Beads with their score: similarity above the random baseline (0 for deletions)."""
-    ks, kt = runs_s.shape[0], runs_t.shape[0]
-    bs = baselines(runs_s, runs_t)
-    bt = baselines(runs_t, runs_s)
-    out = []
-    for src, tgt in pairs:
-        if src and tgt:
-            a, b, i, j = len(src), len(tgt), src[0], tgt[0]
-            sim = float(runs_s[a - 1, i] @ runs_t[b - 1, j])
-            base = 0.5 * float(bs[a - 1, b - 1, i] + bt[b - 1, a - 1, j])
-            out.append(Bead(src, tgt, round(sim - base, 6)))
-        else:
-            out.append(Bead(src, tgt, 0.0))
-    return out

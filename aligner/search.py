@@ -19,9 +19,11 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from .scoring import ScoreParams, baselines, bead_gain, run_vectors
+from .scoring import ScoreParams, Side, bead_gain, bead_margin, make_scorer, make_side
 
-__all__ = ["DEFAULT_BEAD_TYPES", "SearchParams", "best_path", "band_path"]
+__all__ = [
+    "DEFAULT_BEAD_TYPES", "SearchParams", "best_path", "band_path", "search_band", "path_margins", "runs_to_refine",
+]
 
 DEFAULT_BEAD_TYPES: tuple[tuple[int, int], ...] = (
     (1, 1), (1, 0), (0, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 1), (2, 3), (3, 2), (1, 4), (4, 1),
@@ -47,7 +49,7 @@ class SearchParams:
 
 
 @numba.njit(cache=True)
-def _band_dp(lo, hi, rs, rt, bs, bt, cs, ct, lone_s, lone_t, ratio, types, skip, size_exponent, length_penalty, min_margin, part_margin):
+def _band_dp(lo, hi, arrays, ratio, types, skip, size_exponent, length_penalty, min_margin, part_margin):
     n = lo.shape[0] - 1
     offs = np.zeros(n + 2, np.int64)
     for i in range(n + 1):
@@ -56,6 +58,9 @@ def _band_dp(lo, hi, rs, rt, bs, bt, cs, ct, lone_s, lone_t, ratio, types, skip,
     back = np.full(offs[n + 1], -1, np.int8)
     score[0] = 0.0  # lo[0] == 0: the cell (0, 0)
     ntypes = types.shape[0]
+    ns, nt, ei_s, ei_t = arrays[2], arrays[3], arrays[4], arrays[5]
+    sims, offs_s, c0, bs, bt = arrays[8], arrays[9], arrays[10], arrays[11], arrays[12]
+    cs, ct, lone_s, lone_t = arrays[13], arrays[14], arrays[15], arrays[16]
     for i in range(n + 1):
         for j in range(lo[i], hi[i] + 1):
             if i == 0 and j == 0:
@@ -75,7 +80,10 @@ def _band_dp(lo, hi, rs, rt, bs, bt, cs, ct, lone_s, lone_t, ratio, types, skip,
                 if a == 0 or b == 0:
                     g = skip
                 else:
-                    g = bead_gain(rs, rt, bs, bt, cs, ct, lone_s, lone_t, ratio, a, b, i, j, size_exponent, length_penalty, min_margin, part_margin)
+                    g = bead_gain(
+                        arrays, ns, nt, ei_s, ei_t, sims, offs_s, c0, bs, bt, cs, ct, lone_s, lone_t,
+                        ratio, a, b, i, j, size_exponent, length_penalty, min_margin, part_margin,
+                    )
                 if prev + g > best:
                     best = prev + g
                     arg = t
@@ -100,28 +108,18 @@ def _band_dp(lo, hi, rs, rt, bs, bt, cs, ct, lone_s, lone_t, ratio, types, skip,
     return out
 
 
-def band_path(lo, hi, runs_s, runs_t, len_s, len_t, bead_types, score_params: ScoreParams, lone_s=None, lone_t=None):
-    """Best path inside the band lo..hi, as a list of (source ids, target ids) beads.
+def _max_runs(bead_types) -> tuple[int, int]:
+    return max(1, max(a for a, _ in bead_types)), max(1, max(b for _, b in bead_types))
 
-    ``runs_s`` is (Ks, n, d) as made by `scoring.run_vectors`, likewise
-    ``runs_t``; ``len_s``/``len_t`` are sentence lengths in characters;
-    ``lone_s``/``lone_t`` flag sentences that may not be merged (headings).
-    """
-    n, m = runs_s.shape[1], runs_t.shape[1]
-    lone_s = np.zeros(n, np.bool_) if lone_s is None else np.asarray(lone_s, np.bool_)
-    lone_t = np.zeros(m, np.bool_) if lone_t is None else np.asarray(lone_t, np.bool_)
+
+def band_path(lo, hi, src: Side, tgt: Side, bead_types, score_params: ScoreParams):
+    """Best path inside the band lo..hi, as a list of (source ids, target ids) beads."""
     types = np.asarray(bead_types, dtype=np.int64)
-    ks = max(1, int(types[:, 0].max()))
-    kt = max(1, int(types[:, 1].max()))
-    runs_s = np.ascontiguousarray(runs_s[:ks])
-    runs_t = np.ascontiguousarray(runs_t[:kt])
-    bs = baselines(runs_s, runs_t)
-    bt = baselines(runs_t, runs_s)
-    cs = np.concatenate([[0.0], np.cumsum(len_s, dtype=np.float64)])
-    ct = np.concatenate([[0.0], np.cumsum(len_t, dtype=np.float64)])
-    ratio = ct[-1] / cs[-1] if cs[-1] > 0 and ct[-1] > 0 else 1.0
+    lo = np.asarray(lo, np.int64)
+    hi = np.asarray(hi, np.int64)
+    scorer = make_scorer(src, tgt, lo, hi)
     ends = _band_dp(
-        np.asarray(lo, np.int64), np.asarray(hi, np.int64), runs_s, runs_t, bs, bt, cs, ct, lone_s, lone_t, ratio, types,
+        lo, hi, scorer.arrays, scorer.ratio, types,
         float(score_params.skip), float(score_params.size_exponent), bool(score_params.length_penalty),
         float(score_params.min_margin), float(score_params.part_margin),
     )
@@ -129,6 +127,36 @@ def band_path(lo, hi, runs_s, runs_t, len_s, len_t, bead_types, score_params: Sc
         (tuple(range(i - types[t, 0], i)), tuple(range(j - types[t, 1], j)))
         for i, j, t in ends.tolist()
     ]
+
+
+def path_margins(path, src: Side, tgt: Side) -> list[float]:
+    """The margin of each bead of `path` (0.0 for 1-0 and 0-1 beads)."""
+    n, m = len(src.vecs), len(tgt.vecs)
+    lo, hi = _band_along(path, n, m)
+    scorer = make_scorer(src, tgt, lo, hi)
+    out = []
+    for s, t in path:
+        if s and t:
+            out.append(float(bead_margin(scorer.arrays, len(s), len(t), s[-1] + 1, t[-1] + 1)))
+        else:
+            out.append(0.0)
+    return out
+
+
+def _band_along(path, n: int, m: int):
+    """The narrowest band that holds `path` (each bead's cells)."""
+    lo = np.full(n + 1, m, np.int64)
+    hi = np.zeros(n + 1, np.int64)
+    i = j = 0
+    lo[0] = hi[0] = 0
+    for s, t in path:
+        i2, j2 = i + len(s), j + len(t)
+        lo[i:i2 + 1] = np.minimum(lo[i:i2 + 1], j)
+        hi[i:i2 + 1] = np.maximum(hi[i:i2 + 1], j2)
+        i, j = i2, j2
+    lo = np.minimum.accumulate(lo[::-1])[::-1]
+    hi = np.maximum.accumulate(hi)
+    return lo, hi
 
 
 def _full_band(n: int, m: int) -> tuple[np.ndarray, np.ndarray]:
@@ -180,14 +208,10 @@ def _coarse_band(vs, vt, len_s, len_t, params: SearchParams, score_params: Score
 
 
 def _single_path(vs, vt, len_s, len_t, params: SearchParams, score_params: ScoreParams, types):
-    """Path over single-sentence vectors (runs approximated by sums), any size."""
-    n, m = len(vs), len(vt)
-    if n * m <= params.full_cells or min(n, m) < 4:
-        lo, hi = _full_band(n, m)
-    else:
-        lo, hi = _coarse_band(vs, vt, len_s, len_t, params, score_params)
-    kmax = max(max(a for a, _ in types), max(b for _, b in types), 1)
-    return band_path(lo, hi, run_vectors(vs, kmax), run_vectors(vt, kmax), len_s, len_t, types, score_params)
+    """Path over sentence vectors alone (runs scored by their sums), any size."""
+    lo, hi = search_band(vs, vt, len_s, len_t, params, score_params)
+    ks, kt = _max_runs(types)
+    return band_path(lo, hi, make_side(vs, ks, len_s), make_side(vt, kt, len_t), types, score_params)
 
 
 def search_band(vs, vt, len_s, len_t, params: SearchParams, score_params: ScoreParams):
@@ -199,23 +223,82 @@ def search_band(vs, vt, len_s, len_t, params: SearchParams, score_params: ScoreP
 
 
 def best_path(
-    runs_s, runs_t, len_s, len_t, params: SearchParams = SearchParams(), score_params: ScoreParams = ScoreParams(),
-    lone_s=None, lone_t=None,
+    vs, vt, len_s, len_t, params: SearchParams = SearchParams(), score_params: ScoreParams = ScoreParams(),
+    lone_s=None, lone_t=None, exact_s=None, exact_t=None, band=None,
 ):
     """Best monotone path of beads for two documents.
 
     Args:
-        runs_s: (K, n, d) unit vectors of source runs; [0] are the sentences.
-        runs_t: (K, m, d) likewise for the target.
+        vs: (n, d) unit vectors of the source sentences; or (K, n, d) with
+            the embeddings of the joined text of every run of 1..K sentences
+            (row [k, i] for sentences i..i+k), which makes every run exact.
+        vt: likewise for the target.
         len_s, len_t: sentence lengths in characters.
         lone_s, lone_t: optional boolean flags of sentences that may not be
             merged with others (headings).
+        exact_s, exact_t: optional {(run length, first sentence): unit vector}
+            embeddings of joined texts; other runs are scored by the
+            normalised sum of their sentences' vectors.
+        band: optional (lo, hi) from `search_band`, to reuse across calls.
 
     Returns:
         The beads as (source ids, target ids), covering both sides in order.
     """
-    n, m = runs_s.shape[1], runs_t.shape[1]
+    vs, exact_s = _split_runs(vs, exact_s)
+    vt, exact_t = _split_runs(vt, exact_t)
+    n, m = len(vs), len(vt)
     if n == 0 or m == 0:
         return [((i,), ()) for i in range(n)] + [((), (j,)) for j in range(m)]
-    lo, hi = search_band(runs_s[0], runs_t[0], np.asarray(len_s, float), np.asarray(len_t, float), params, score_params)
-    return band_path(lo, hi, runs_s, runs_t, len_s, len_t, params.bead_types, score_params, lone_s, lone_t)
+    len_s = np.asarray(len_s, float)
+    len_t = np.asarray(len_t, float)
+    lo, hi = band if band is not None else search_band(vs, vt, len_s, len_t, params, score_params)
+    ks, kt = _max_runs(params.bead_types)
+    src = make_side(vs, ks, len_s, lone_s, exact_s)
+    tgt = make_side(vt, kt, len_t, lone_t, exact_t)
+    return band_path(lo, hi, src, tgt, params.bead_types, score_params)
+
+
+def _split_runs(v, exact):
+    """(n, d) sentence vectors and the exact-run mapping, from either input form."""
+    v = np.asarray(v, dtype=np.float32)
+    if v.ndim == 2:
+        return v, exact
+    runs = {(k + 1, i): v[k, i] for k in range(1, v.shape[0]) for i in range(v.shape[1] - k)}
+    runs.update(exact or {})
+    return np.ascontiguousarray(v[0]), runs
+
+
+def runs_to_refine(path, max_s: int, max_t: int) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
+    """Runs whose joined text should be embedded before the path can be trusted.
+
+    The search scores a run of several sentences by the sum of their vectors
+    until the pipeline embeds its joined text. The runs that matter are those
+    it is about to choose: the multi-sentence sides of the beads on the
+    path, and, next to each unaligned sentence, the merges that would take it
+    into the neighbouring bead (its rivals). Returns two sets of
+    (run length, first sentence), source and target.
+    """
+    need_s: set[tuple[int, int]] = set()
+    need_t: set[tuple[int, int]] = set()
+    for k, (src, tgt) in enumerate(path):
+        if len(src) > 1:
+            need_s.add((len(src), src[0]))
+        if len(tgt) > 1:
+            need_t.add((len(tgt), tgt[0]))
+        if src and tgt:
+            continue
+        for other in (k - 1, k + 1):
+            if not 0 <= other < len(path):
+                continue
+            o_src, o_tgt = path[other]
+            if not (o_src and o_tgt):
+                continue
+            if src and len(o_src) < max_s:
+                need_s.add((len(o_src) + 1, min(src[0], o_src[0])))
+                if len(o_tgt) > 1:
+                    need_t.add((len(o_tgt), o_tgt[0]))
+            if tgt and len(o_tgt) < max_t:
+                need_t.add((len(o_tgt) + 1, min(tgt[0], o_tgt[0])))
+                if len(o_src) > 1:
+                    need_s.add((len(o_src), o_src[0]))
+    return need_s, need_t

@@ -164,10 +164,39 @@ class TestSentenceLists:
 
     def test_runs_joined_with_space_or_nothing(self):
         enc = RecordingEncoder()
-        align(["Un.", "Deux."], ["一。", "二。"], source_lang="fr", target_lang="zh", encoder=enc)
+        align(["Un.", "Deux."], ["一。", "二。"], source_lang="fr", target_lang="zh", encoder=enc, joined_texts="all")
         assert "Un. Deux." in enc.seen
         assert "一。二。" in enc.seen
         assert "一。 二。" not in enc.seen
+
+    def test_lazy_embeds_only_what_the_path_needs(self):
+        # A clean 1-1 translation: no merge or deletion on the path, so the
+        # lazy search needs no joined text at all, where "all" embeds every run.
+        from aligner.encoders import USEEncoder
+
+        class Recording(USEEncoder):
+            def __init__(self):
+                super().__init__()
+                self.seen = []
+
+            def encode(self, texts):
+                self.seen.extend(texts)
+                return super().encode(texts)
+
+        src = ["Il pleut depuis ce matin.", "Le chat dort sur le tapis du salon.", "Il fait très froid dehors.",
+               "Nous partons demain matin pour Lyon.", "Le train part à huit heures."]
+        tgt = ["It has been raining since this morning.", "The cat is sleeping on the living-room rug.",
+               "It is very cold outside.", "We are leaving for Lyon tomorrow morning.", "The train leaves at eight."]
+        lazy, everything = Recording(), Recording()
+        al = align(src, tgt, source_lang="fr", target_lang="en", encoder=lazy)
+        assert [b.kind for b in al.beads] == ["1-1"] * 5
+        assert sorted(lazy.seen) == sorted(src + tgt)
+        align(src, tgt, source_lang="fr", target_lang="en", encoder=everything, joined_texts="all")
+        assert "Il pleut depuis ce matin. Le chat dort sur le tapis du salon." in everything.seen
+
+    def test_joined_texts_option_checked(self):
+        with pytest.raises(InputError, match="joined_texts"):
+            align(["Un."], ["One."], source_lang="fr", target_lang="en", encoder=RecordingEncoder(), joined_texts="some")
 
     def test_each_text_encoded_once(self):
         enc = RecordingEncoder()
