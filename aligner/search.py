@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 
-from .scoring import ScoreParams, Side, bead_gain, bead_margin, make_scorer, make_side
+from ._kernels import band_dp, bead_margin
+from .scoring import ScoreParams, Side, make_scorer, make_side
 
 __all__ = [
     "DEFAULT_BEAD_TYPES", "SearchParams", "best_path", "band_path", "search_band", "path_margins", "runs_to_refine",
@@ -48,66 +48,6 @@ class SearchParams:
     full_cells: int = 40_000
 
 
-@numba.njit(cache=True)
-def _band_dp(lo, hi, arrays, ratio, types, skip, size_exponent, length_penalty, min_margin, part_margin):
-    n = lo.shape[0] - 1
-    offs = np.zeros(n + 2, np.int64)
-    for i in range(n + 1):
-        offs[i + 1] = offs[i] + hi[i] - lo[i] + 1
-    score = np.full(offs[n + 1], -np.inf)
-    back = np.full(offs[n + 1], -1, np.int8)
-    score[0] = 0.0  # lo[0] == 0: the cell (0, 0)
-    ntypes = types.shape[0]
-    ns, nt, ei_s, ei_t = arrays[2], arrays[3], arrays[4], arrays[5]
-    sims, offs_s, c0, bs, bt = arrays[8], arrays[9], arrays[10], arrays[11], arrays[12]
-    cs, ct, lone_s, lone_t = arrays[13], arrays[14], arrays[15], arrays[16]
-    for i in range(n + 1):
-        for j in range(lo[i], hi[i] + 1):
-            if i == 0 and j == 0:
-                continue
-            best = -np.inf
-            arg = -1
-            for t in range(ntypes):
-                a = types[t, 0]
-                b = types[t, 1]
-                pi = i - a
-                pj = j - b
-                if pi < 0 or pj < lo[pi] or pj > hi[pi]:
-                    continue
-                prev = score[offs[pi] + pj - lo[pi]]
-                if prev == -np.inf:
-                    continue
-                if a == 0 or b == 0:
-                    g = skip
-                else:
-                    g = bead_gain(
-                        arrays, ns, nt, ei_s, ei_t, sims, offs_s, c0, bs, bt, cs, ct, lone_s, lone_t,
-                        ratio, a, b, i, j, size_exponent, length_penalty, min_margin, part_margin,
-                    )
-                if prev + g > best:
-                    best = prev + g
-                    arg = t
-            k = offs[i] + j - lo[i]
-            score[k] = best
-            back[k] = arg
-    m = hi[n]
-    # Walk back from (n, m); every cell on the way was reachable, so arg >= 0.
-    ends = []
-    i = n
-    j = m
-    while i > 0 or j > 0:
-        t = back[offs[i] + j - lo[i]]
-        ends.append((i, j, t))
-        i -= types[t, 0]
-        j -= types[t, 1]
-    out = np.empty((len(ends), 3), np.int64)
-    for k in range(len(ends)):
-        out[k, 0] = ends[len(ends) - 1 - k][0]
-        out[k, 1] = ends[len(ends) - 1 - k][1]
-        out[k, 2] = ends[len(ends) - 1 - k][2]
-    return out
-
-
 def _max_runs(bead_types) -> tuple[int, int]:
     return max(1, max(a for a, _ in bead_types)), max(1, max(b for _, b in bead_types))
 
@@ -118,7 +58,7 @@ def band_path(lo, hi, src: Side, tgt: Side, bead_types, score_params: ScoreParam
     lo = np.asarray(lo, np.int64)
     hi = np.asarray(hi, np.int64)
     scorer = make_scorer(src, tgt, lo, hi)
-    ends = _band_dp(
+    ends = band_dp(
         lo, hi, scorer.arrays, scorer.ratio, types,
         float(score_params.skip), float(score_params.size_exponent), bool(score_params.length_penalty),
         float(score_params.min_margin), float(score_params.part_margin),

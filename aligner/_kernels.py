@@ -1,0 +1,202 @@
+"""The compiled inner loops of the search: bead margins and gains, and the band DP.
+
+They live in one module because numba's on-disk cache checks only the file
+that defines a function: a kernel calling a function of another module keeps
+running the old machine code after that module changes. Everything here works
+on plain arrays (the `Scorer.arrays` of `aligner.scoring`) and knows nothing
+of text. The formula is explained in `aligner.scoring`.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+__all__ = ["run_norms", "bead_margin", "band_dp"]
+
+
+@numba.njit(cache=True, fastmath=True)
+def _dot(x, y):
+    s = 0.0
+    for k in range(x.shape[0]):
+        s += x[k] * y[k]
+    return s
+
+
+@numba.njit(cache=True)
+def run_norms(v, k_max):
+    """norms[k, p] = |v[p] + ... + v[p + k]|, from the few neighbour cosines."""
+    n = v.shape[0]
+    adj = np.zeros((n, k_max))
+    for p in range(n):
+        for dl in range(1, k_max):
+            if p + dl < n:
+                adj[p, dl] = _dot(v[p], v[p + dl])
+    norms = np.ones((k_max, n))
+    for p in range(n):
+        sq = 0.0
+        for k in range(k_max):
+            if p + k >= n:
+                norms[k, p] = norms[k - 1, p]
+                continue
+            add = 1.0
+            for u in range(p, p + k):
+                add += 2.0 * adj[u, p + k - u]
+            sq += add
+            norms[k, p] = np.sqrt(max(sq, 1e-12))
+    return norms
+
+
+@numba.njit(cache=True)
+def _run_vector(vecs, norms, exact_index, exact, k, start, buf):
+    """The vector of run (k + 1 sentences from start): exact, or the normalised sum into buf."""
+    row = exact_index[k, start]
+    if row >= 0:
+        return exact[row]
+    buf[:] = 0.0
+    for u in range(start, start + k + 1):
+        buf += vecs[u]
+    buf /= norms[k, start]
+    return buf
+
+
+@numba.njit(cache=True)
+def _sum_margin(sims, offs, c0, ns, nt, bs, bt, a, b, i, j):
+    """Margin of two runs both scored by their sums: sentence cosines over the norms."""
+    ps = i - a
+    qs = j - b
+    tot = 0.0
+    for p in range(ps, i):
+        base = offs[p] - c0[p]
+        for q in range(qs, j):
+            tot += sims[base + q]
+    return tot / (ns[a - 1, ps] * nt[b - 1, qs]) - 0.5 * (bs[a - 1, b - 1, ps] + bt[b - 1, a - 1, qs])
+
+
+@numba.njit(cache=True)
+def _exact_margin(vs, vt, ns, nt, ei_s, ei_t, ex_s, ex_t, bs, bt, bx, by, a, b, i, j):
+    """Margin of two runs when either has an embedded joined text (the rare case)."""
+    ps = i - a
+    qs = j - b
+    x = _run_vector(vs, ns, ei_s, ex_s, a - 1, ps, bx)
+    y = _run_vector(vt, nt, ei_t, ex_t, b - 1, qs, by)
+    return _dot(x, y) - 0.5 * (bs[a - 1, b - 1, ps] + bt[b - 1, a - 1, qs])
+
+
+@numba.njit(cache=True)
+def bead_margin(arrays, a, b, i, j):
+    """Similarity above chance of source run i-a..i-1 and target run j-b..j-1."""
+    (vs, vt, ns, nt, ei_s, ei_t, ex_s, ex_t, sims, offs, c0, bs, bt, cs, ct, lone_s, lone_t, bx, by) = arrays
+    if ei_s[a - 1, i - a] < 0 and ei_t[b - 1, j - b] < 0:
+        return _sum_margin(sims, offs, c0, ns, nt, bs, bt, a, b, i, j)
+    return _exact_margin(vs, vt, ns, nt, ei_s, ei_t, ex_s, ex_t, bs, bt, bx, by, a, b, i, j)
+
+
+@numba.njit(cache=True)
+def _has_lone(flags, start, end):
+    if end - start < 2:
+        return False
+    for k in range(start, end):
+        if flags[k]:
+            return True
+    return False
+
+
+@numba.njit(cache=True)
+def band_dp(lo, hi, arrays, ratio, types, skip, size_exponent, length_penalty, min_margin, part_margin):
+    """Best path in the band lo..hi: (i, j, bead type) at the end of each bead, in order.
+
+    The gain of a bead is computed here, in the loop, rather than in a
+    function of its own: numba does not inline a function of this many
+    array arguments, and the call cost ten times the arithmetic.
+    """
+    (vs, vt, ns, nt, ei_s, ei_t, ex_s, ex_t, sims, offs_s, c0, bs, bt, cs, ct, lone_s, lone_t, bx, by) = arrays
+    n = lo.shape[0] - 1
+    offs = np.zeros(n + 2, np.int64)
+    for i in range(n + 1):
+        offs[i + 1] = offs[i] + hi[i] - lo[i] + 1
+    score = np.full(offs[n + 1], -np.inf)
+    back = np.full(offs[n + 1], -1, np.int8)
+    score[0] = 0.0  # lo[0] == 0: the cell (0, 0)
+    ntypes = types.shape[0]
+    size_factor = np.empty(ntypes)
+    for t in range(ntypes):
+        size_factor[t] = ((types[t, 0] + types[t, 1]) / 2.0) ** size_exponent
+    for i in range(n + 1):
+        for j in range(lo[i], hi[i] + 1):
+            if i == 0 and j == 0:
+                continue
+            best = -np.inf
+            arg = -1
+            for t in range(ntypes):
+                a = types[t, 0]
+                b = types[t, 1]
+                pi = i - a
+                pj = j - b
+                if pi < 0 or pj < lo[pi] or pj > hi[pi]:
+                    continue
+                prev = score[offs[pi] + pj - lo[pi]]
+                if prev == -np.inf:
+                    continue
+                if a == 0 or b == 0:
+                    g = skip
+                else:
+                    # The gain of the bead; `continue` where it is -inf (see aligner.scoring).
+                    if _has_lone(lone_s, i - a, i) or _has_lone(lone_t, j - b, j):
+                        continue  # a heading is never part of a merge (never true for 1-1)
+                    exact_s = ei_s[a - 1, i - a] >= 0
+                    exact_t = ei_t[b - 1, j - b] >= 0
+                    if exact_s or exact_t:
+                        margin = _exact_margin(vs, vt, ns, nt, ei_s, ei_t, ex_s, ex_t, bs, bt, bx, by, a, b, i, j)
+                    else:
+                        margin = _sum_margin(sims, offs_s, c0, ns, nt, bs, bt, a, b, i, j)
+                    if margin < min_margin:
+                        continue
+                    passenger = False
+                    if a > 1:  # each source sentence alone against the target run
+                        for k in range(i - a + 1, i + 1):
+                            if exact_t:
+                                part = _exact_margin(vs, vt, ns, nt, ei_s, ei_t, ex_s, ex_t, bs, bt, bx, by, 1, b, k, j)
+                            else:
+                                part = _sum_margin(sims, offs_s, c0, ns, nt, bs, bt, 1, b, k, j)
+                            if part < part_margin:
+                                passenger = True
+                                break
+                    if b > 1 and not passenger:
+                        for k in range(j - b + 1, j + 1):
+                            if exact_s:
+                                part = _exact_margin(vs, vt, ns, nt, ei_s, ei_t, ex_s, ex_t, bs, bt, bx, by, a, 1, i, k)
+                            else:
+                                part = _sum_margin(sims, offs_s, c0, ns, nt, bs, bt, a, 1, i, k)
+                            if part < part_margin:
+                                passenger = True
+                                break
+                    if passenger:
+                        continue
+                    g = margin * size_factor[t]
+                    if length_penalty:
+                        ls = (cs[i] - cs[i - a]) * ratio
+                        lt = ct[j] - ct[j - b]
+                        g *= np.log2(1.0 + min(ls, lt) / max(ls, lt, 1.0))
+                if prev + g > best:
+                    best = prev + g
+                    arg = t
+            k = offs[i] + j - lo[i]
+            score[k] = best
+            back[k] = arg
+    m = hi[n]
+    # Walk back from (n, m); every cell on the way was reachable, so arg >= 0.
+    ends = []
+    i = n
+    j = m
+    while i > 0 or j > 0:
+        t = back[offs[i] + j - lo[i]]
+        ends.append((i, j, t))
+        i -= types[t, 0]
+        j -= types[t, 1]
+    out = np.empty((len(ends), 3), np.int64)
+    for k in range(len(ends)):
+        out[k, 0] = ends[len(ends) - 1 - k][0]
+        out[k, 1] = ends[len(ends) - 1 - k][1]
+        out[k, 2] = ends[len(ends) - 1 - k][2]
+    return out
