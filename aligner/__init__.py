@@ -18,10 +18,11 @@ from .alignment import Alignment, Bead
 from .errors import AlignerError, AlignerWarning, EncoderError, FormatError, InputError, LanguageError
 
 if TYPE_CHECKING:
+    from .batch import align_batch
     from .pipeline import align
 
 __all__ = [
-    "align", "Alignment", "Bead", "AlignerError", "AlignerWarning", "InputError", "LanguageError",
+    "align", "align_batch", "Alignment", "Bead", "AlignerError", "AlignerWarning", "InputError", "LanguageError",
     "EncoderError", "FormatError", "__version__",
 ]
 
@@ -31,4 +32,8 @@ def __getattr__(name: str) -> Any:
         from .pipeline import align
 
         return align
+    if name == "align_batch":
+        from .batch import align_batch
+
+        return align_batch
     raise AttributeError(f"module 'aligner' has no attribute {name!r}")

@@ -4,6 +4,7 @@
     aligner view SRC TGT [--src-lang fr] [--tgt-lang ar] [--presplit] -o page.html
     aligner view --from-json alignment.json -o page.html
     aligner eval GOLD TEST
+    aligner align-batch MANIFEST -o OUTDIR [--workers N] [--format json|tsv|vecalign|tmx] [--no-resume]
     aligner --version      # the version, the default encoder and the default settings' signature
 """
 
@@ -84,6 +85,16 @@ def _add_input_options(a: argparse.ArgumentParser, required: bool = True) -> Non
     a.add_argument("--cache-dir", default=None, help="folder for an on-disk embedding cache")
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="aligner", description="Align the sentences of two documents.")
     p.add_argument("--version", action=_VersionAction,
@@ -105,6 +116,27 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--no-matrix", action="store_true", help="leave the similarity matrix out (no embeddings computed)")
     v.add_argument("--title", help="the page's title (default: the file names)")
     v.add_argument("-o", "--output", default="-", help="output HTML file (default: stdout)")
+
+    b = sub.add_parser(
+        "align-batch", help="align every document pair of a manifest, one output file per pair",
+        description="Align the pairs listed in MANIFEST (TSV with a header id, source, target[, source_lang, "
+        "target_lang], or JSON Lines with the same keys; paths relative to the manifest's folder), writing "
+        "OUTDIR/<id>.<ext> per pair. Pairs already done are skipped (see --no-resume); a pair that fails is "
+        "recorded in OUTDIR/_failures.jsonl and the others go on.",
+    )
+    b.add_argument("manifest", help="the manifest: TSV or JSON Lines")
+    b.add_argument("-o", "--output-dir", required=True, help="output folder (created if needed)")
+    b.add_argument("--workers", type=_positive_int, default=None,
+                   help="worker processes (default: the cores this process may use)")
+    b.add_argument("--format", default="json", choices=FORMATS, help="output format (default: json)")
+    b.add_argument("--no-resume", action="store_true", help="align every pair again, even those already done")
+    b.add_argument("--src-lang", help="source language of the pairs whose manifest line names none")
+    b.add_argument("--tgt-lang", help="target language of the pairs whose manifest line names none")
+    b.add_argument("--presplit", action="store_true", help="the files hold one sentence a line")
+    b.add_argument("--encoder", default=None, help="sentence-transformers model name or folder (default: embedded USE v3)")
+    b.add_argument("--cache-dir", default=None, help="folder for an on-disk embedding cache")
+    b.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="a progress bar on stderr (default: when stderr is a terminal)")
 
     e = sub.add_parser("eval", help="score a test alignment against a gold one (Vecalign format)")
     e.add_argument("gold", help="gold beads, Vecalign format")
@@ -226,11 +258,34 @@ def _cmd_eval(args) -> int:
     return 0
 
 
+def _cmd_align_batch(args) -> int:
+    from .batch import align_batch
+
+    options: dict[str, Any] = {}
+    if args.cache_dir:
+        options["cache_dir"] = args.cache_dir
+    try:
+        report = align_batch(
+            args.manifest, args.output_dir, workers=args.workers, format=args.format, resume=not args.no_resume,
+            progress=args.progress, presplit=args.presplit, source_lang=args.src_lang, target_lang=args.tgt_lang,
+            encoder=args.encoder, **options,
+        )
+    except KeyboardInterrupt:
+        print(
+            "aligner: interrupted; the pairs done so far are kept: run the same command again to go on",
+            file=sys.stderr,
+        )
+        return 130
+    print(report.summary())  # names the failures file when some pairs failed; the exit status is 0 all the same
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
+    commands = {"align": _cmd_align, "view": _cmd_view, "eval": _cmd_eval, "align-batch": _cmd_align_batch}
     try:
-        return {"align": _cmd_align, "view": _cmd_view, "eval": _cmd_eval}[args.command](args)
+        return commands[args.command](args)
     except AlignerError as exc:
         print(f"aligner: error: {exc}", file=sys.stderr)
         return 2
