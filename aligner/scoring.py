@@ -130,9 +130,10 @@ def _mean_run_vectors(side: Side, k_max: int) -> np.ndarray:
     n, d = side.vecs.shape
     out = np.zeros((k_max, d), np.float32)
     for k in range(k_max):
-        valid = max(n - k, 1)
-        rows = side.exact_index[k, : n - k]
-        norms = side.norms[k, : n - k]
+        starts = max(n - k, 0)  # runs of k + 1 sentences that fit in the document
+        valid = max(starts, 1)
+        rows = side.exact_index[k, :starts]
+        norms = side.norms[k, :starts]
         inv = np.where(rows < 0, 1.0 / norms, 0.0)
         # A sentence's weight is the sum of 1/norm over the runs that contain it.
         weights = np.zeros(n + 1)
