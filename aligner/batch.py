@@ -200,6 +200,8 @@ def check_pairs(pairs: Sequence[Pair], where: str = "pairs") -> None:
     """Raise FormatError if an id cannot be a file name or is given twice."""
     seen: dict[str, Pair] = {}
     for pair in pairs:
+        if not isinstance(pair, Pair):
+            raise InputError(f"{where}: expected aligner.batch.Pair objects, got {type(pair).__name__}")
         at = f"{where} line {pair.line}" if pair.line is not None else f"{where}, id {pair.id!r}"
         if not isinstance(pair.id, str) or not pair.id:
             raise FormatError(f"{at}: an id must be a non-empty string")
@@ -759,13 +761,15 @@ def _options(format: str, presplit: bool, align_options: dict) -> PairOptions:
 
 def _check_align_options(opts: dict) -> None:
     """Raise the error `align` would raise for every pair, by aligning two tiny lists with a stand-in encoder."""
+    check = {k: v for k, v in opts.items() if k != "cache_dir"}  # nothing of the check may reach a cache
+    if not check:
+        return  # nothing to check: spare the calling process the numerical modules
     import numpy as np
 
     from .encoders import CallableEncoder
     from .pipeline import align
 
     stand_in = CallableEncoder(lambda texts: np.ones((len(texts), 4), dtype=np.float32), name="option-check")
-    check = {k: v for k, v in opts.items() if k != "cache_dir"}  # nothing of the check may reach a cache
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

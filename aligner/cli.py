@@ -124,9 +124,9 @@ def _parser() -> argparse.ArgumentParser:
         "OUTDIR/<id>.<ext> per pair. Pairs already done are skipped (see --no-resume); a pair that fails is "
         "recorded in OUTDIR/_failures.jsonl and the others go on.",
     )
-    b.add_argument("manifest", help="the manifest: TSV or JSON Lines")
-    b.add_argument("-o", "--output-dir", required=True, help="output folder (created if needed)")
-    b.add_argument("--workers", type=_positive_int, default=None,
+    b.add_argument("manifest", metavar="MANIFEST", help="the manifest: TSV or JSON Lines")
+    b.add_argument("-o", "--output-dir", metavar="OUTDIR", required=True, help="output folder (created if needed)")
+    b.add_argument("--workers", metavar="N", type=_positive_int, default=None,
                    help="worker processes (default: the cores this process may use)")
     b.add_argument("--format", default="json", choices=FORMATS, help="output format (default: json)")
     b.add_argument("--no-resume", action="store_true", help="align every pair again, even those already done")
