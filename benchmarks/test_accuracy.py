@@ -1,0 +1,97 @@
+"""Accuracy of the aligner, Vecalign's DP and Gale-Church on every evaluation set.
+
+Each (set, system) runs once (``benchmark.pedantic(rounds=1)``) and records
+in ``benchmark.extra_info`` and in the session results: strict and lax
+precision, recall and F1 as Vecalign's ``score.py`` computes them, summed
+over the set's documents as ``score_multiple`` does
+(`aligner.evaluate.score_documents`); recall by gold bead type; and for the
+seeds, link precision (against sure and possible links), recall (against
+sure links) and F1, the predicted links being every (i, j) inside a bead
+with both sides. Embeddings come from the session's shared store, so the
+seconds recorded here include embedding only what no earlier benchmark
+embedded: compare speed in test_speed.py, not here.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from aligner.evaluate import bead_links, link_scores, recall_by_type, score_documents
+
+from ._common import RUNNERS, covers_all
+from .datasets import DataMissing, load
+
+SETS = ("seeds", "textberg-dev", "mac-dev", "flores-fr-ar", "flores-de-fr", "flores-zh-en")
+SYSTEMS = ("aligner", "vecalign-dp", "gale-church")
+CASES = [(s, system) for s in SETS for system in SYSTEMS]
+
+
+def documents(set_name: str, results=None):
+    """The set's documents, or a skip that names the missing file."""
+    try:
+        return load(set_name)
+    except DataMissing as exc:
+        reason = f"{set_name}: {exc}"
+        if results is not None:
+            results.skipped[set_name] = str(exc)
+        pytest.skip(reason)
+
+
+def _by_type(docs, predictions) -> dict[str, list[int]]:
+    total: dict[str, list[int]] = {}
+    for doc, pred in zip(docs, predictions):
+        for kind, (found, n) in recall_by_type(doc.gold, pred).items():
+            acc = total.setdefault(kind, [0, 0])
+            acc[0] += found
+            acc[1] += n
+    return dict(sorted(total.items(), key=lambda kv: -kv[1][1]))
+
+
+@pytest.mark.parametrize(("set_name", "system"), CASES, ids=[f"{s}-{y}" for s, y in CASES])
+def test_accuracy(set_name, system, benchmark, shared_encoder, results):
+    docs = documents(set_name, results)
+    run = RUNNERS[system]
+    benchmark.group = f"accuracy {set_name}"
+    meta: dict = {}
+
+    def align_all():
+        out = []
+        for doc in docs:
+            beads, info = run(doc, shared_encoder)
+            meta.update(info)
+            out.append(beads)
+        return out
+
+    start = time.perf_counter()
+    predictions = benchmark.pedantic(align_all, rounds=1, iterations=1)
+    seconds = time.perf_counter() - start
+
+    scores = score_documents([(doc.gold, pred) for doc, pred in zip(docs, predictions)])
+    entry = {k: round(v, 6) for k, v in scores.items()}
+    entry["documents"] = len(docs)
+    entry["gold_beads"] = sum(len(d.gold) for d in docs)
+    entry["test_beads"] = sum(len(p) for p in predictions)
+    entry["recall_by_type"] = _by_type(docs, predictions)
+    entry["covers_all"] = all(covers_all(p, len(d.source), len(d.target)) for d, p in zip(docs, predictions))
+    entry["seconds"] = round(seconds, 3)
+    if len(docs) > 1:
+        entry["f1_strict_by_document"] = {
+            d.name: round(score_documents([(d.gold, p)])["f1_strict"], 6) for d, p in zip(docs, predictions)
+        }
+    if docs[0].sure_links is not None:
+        sure = {(f"{d.name}", i, j) for d in docs for i, j in d.sure_links}
+        possible = {(f"{d.name}", i, j) for d in docs for i, j in d.possible_links}
+        predicted = {(f"{d.name}", i, j) for d, p in zip(docs, predictions) for i, j in bead_links(p)}
+        entry["links"] = {k: round(v, 6) for k, v in link_scores(sure, possible, predicted).items()}
+    if system == "aligner" and "signature" in meta:
+        entry["signature"] = meta["signature"]
+        results.aligner_signature = meta["signature"]
+    benchmark.extra_info.update(entry)
+    results.add_accuracy(set_name, system, entry)
+
+    assert entry["test_beads"] > 0
+    if system == "aligner":
+        assert entry["covers_all"], "the aligner must place every sentence exactly once"
+    assert 0.0 <= entry["f1_strict"] <= 1.0
