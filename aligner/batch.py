@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
+from ._files import read_document
 from .errors import AlignerError, AlignerWarning, FormatError, InputError
 from .formats import FORMATS
 from .langid import normalize_lang
@@ -272,21 +273,6 @@ def make_encoder(spec: Any = None):
     return get_encoder(spec)
 
 
-def _read_document(path: str, what: str) -> str:
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read the {what} file {path!r}: {exc.strerror}") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise InputError(
-            f"the {what} file {path!r} is not UTF-8: byte {data[exc.start]:#04x} on line {line}; "
-            "convert it first, e.g. with iconv -f LATIN1 -t UTF-8"
-        ) from None
-
-
 def align_pair(pair: Pair, options: PairOptions, encoder: Any = None) -> PairResult:
     """Align one pair and format the result; never raises for a bad pair.
 
@@ -301,8 +287,8 @@ def align_pair(pair: Pair, options: PairOptions, encoder: Any = None) -> PairRes
 
     start = time.perf_counter()
     try:
-        src: Any = _read_document(pair.source, "source")
-        tgt: Any = _read_document(pair.target, "target")
+        src: Any = read_document(pair.source, "source")
+        tgt: Any = read_document(pair.target, "target")
         if options.presplit:
             src = [line for line in src.splitlines() if line.strip()]
             tgt = [line for line in tgt.splitlines() if line.strip()]

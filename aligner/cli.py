@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from . import __version__
+from ._files import decode_document, read_document
 from .errors import AlignerError, AlignerWarning
 from .formats import FORMATS
 
@@ -26,20 +27,8 @@ __all__ = ["main"]
 def _read_text(path: str, what: str) -> str:
     """The text of a file (or stdin for '-'), with a clear error for bad bytes."""
     if path == "-":
-        data = sys.stdin.buffer.read()
-    else:
-        try:
-            data = Path(path).read_bytes()
-        except OSError as exc:
-            raise AlignerError(f"cannot read the {what} file {path!r}: {exc.strerror}") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise AlignerError(
-            f"the {what} file {path!r} is not UTF-8: byte {data[exc.start]:#04x} on line {line}; "
-            "convert it first, e.g. with iconv -f LATIN1 -t UTF-8"
-        ) from None
+        return decode_document(sys.stdin.buffer.read(), "-", what)
+    return read_document(path, what)
 
 
 def version_text() -> str:
