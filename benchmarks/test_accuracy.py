@@ -20,11 +20,10 @@ import pytest
 
 from aligner.evaluate import bead_links, link_scores, recall_by_type, score_documents
 
-from ._common import RUNNERS, covers_all
+from ._common import RUNNERS, SYSTEMS, covers_all
 from .datasets import DataMissing, load
 
 SETS = ("seeds", "textberg-dev", "mac-dev", "flores-fr-ar", "flores-de-fr", "flores-zh-en")
-SYSTEMS = ("aligner", "vecalign-dp", "gale-church")
 CASES = [(s, system) for s in SETS for system in SYSTEMS]
 
 
