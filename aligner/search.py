@@ -14,7 +14,7 @@ the bead types.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -23,6 +23,7 @@ from .scoring import ScoreParams, Side, make_scorer, make_side
 
 __all__ = [
     "DEFAULT_BEAD_TYPES", "SearchParams", "best_path", "band_path", "search_band", "path_margins", "runs_to_refine",
+    "max_runs",
 ]
 
 # Up to five sentences a bead, as many on one side as literary translation
@@ -53,7 +54,8 @@ class SearchParams:
     full_cells: int = 40_000
 
 
-def _max_runs(bead_types) -> tuple[int, int]:
+def max_runs(bead_types) -> tuple[int, int]:
+    """The longest run of sentences a bead of these types has, on each side."""
     return max(1, max(a for a, _ in bead_types)), max(1, max(b for _, b in bead_types))
 
 
@@ -77,7 +79,7 @@ def band_path(lo, hi, src: Side, tgt: Side, bead_types, score_params: ScoreParam
 def path_margins(path, src: Side, tgt: Side) -> list[float]:
     """The margin of each bead of `path` (0.0 for 1-0 and 0-1 beads)."""
     n, m = len(src.vecs), len(tgt.vecs)
-    lo, hi = _band_along(path, n, m)
+    lo, hi = _band_around(path, n, m, 1, 0)  # the narrowest band that holds the path
     scorer = make_scorer(src, tgt, lo, hi)
     out = []
     for s, t in path:
@@ -86,22 +88,6 @@ def path_margins(path, src: Side, tgt: Side) -> list[float]:
         else:
             out.append(0.0)
     return out
-
-
-def _band_along(path, n: int, m: int):
-    """The narrowest band that holds `path` (each bead's cells)."""
-    lo = np.full(n + 1, m, np.int64)
-    hi = np.zeros(n + 1, np.int64)
-    i = j = 0
-    lo[0] = hi[0] = 0
-    for s, t in path:
-        i2, j2 = i + len(s), j + len(t)
-        lo[i:i2 + 1] = np.minimum(lo[i:i2 + 1], j)
-        hi[i:i2 + 1] = np.maximum(hi[i:i2 + 1], j2)
-        i, j = i2, j2
-    lo = np.minimum.accumulate(lo[::-1])[::-1]
-    hi = np.maximum.accumulate(hi)
-    return lo, hi
 
 
 def _full_band(n: int, m: int) -> tuple[np.ndarray, np.ndarray]:
@@ -148,15 +134,8 @@ def _coarse_band(vs, vt, len_s, len_t, params: SearchParams, score_params: Score
     n, m = len(vs), len(vt)
     cs_vecs, cs_lens = _shrink(vs, len_s)
     ct_vecs, ct_lens = _shrink(vt, len_t)
-    coarse = _single_path(cs_vecs, ct_vecs, cs_lens, ct_lens, params, score_params, _COARSE_TYPES)
+    coarse = best_path(cs_vecs, ct_vecs, cs_lens, ct_lens, replace(params, bead_types=_COARSE_TYPES), score_params)
     return _band_around(coarse, n, m, 2, params.window)
-
-
-def _single_path(vs, vt, len_s, len_t, params: SearchParams, score_params: ScoreParams, types):
-    """Path over sentence vectors alone (runs scored by their sums), any size."""
-    lo, hi = search_band(vs, vt, len_s, len_t, params, score_params)
-    ks, kt = _max_runs(types)
-    return band_path(lo, hi, make_side(vs, ks, len_s), make_side(vt, kt, len_t), types, score_params)
 
 
 def search_band(vs, vt, len_s, len_t, params: SearchParams, score_params: ScoreParams):
@@ -197,7 +176,7 @@ def best_path(
     len_s = np.asarray(len_s, float)
     len_t = np.asarray(len_t, float)
     lo, hi = band if band is not None else search_band(vs, vt, len_s, len_t, params, score_params)
-    ks, kt = _max_runs(params.bead_types)
+    ks, kt = max_runs(params.bead_types)
     src = make_side(vs, ks, len_s, lone_s, exact_s)
     tgt = make_side(vt, kt, len_t, lone_t, exact_t)
     return band_path(lo, hi, src, tgt, params.bead_types, score_params)
