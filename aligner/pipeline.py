@@ -10,20 +10,18 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import __version__
+from ._text import joiner
 from .alignment import Alignment, Bead
 from .checks import length_warning
 from .encoders import EmbeddingStore, encoder_name, get_encoder
 from .errors import AlignerWarning, InputError
 from .langid import detect_language, normalize_lang
 from .scoring import ScoreParams, make_side
-from .search import SearchParams, best_path, path_margins, runs_to_refine, search_band
+from .search import SearchParams, best_path, max_runs, path_margins, runs_to_refine, search_band
 from .segment import looks_like_heading, split_sentences
 
 __all__ = ["align"]
 
-# Scripts written without spaces between words: joining their sentences with
-# a space would put in the joined text something the language never has.
-_NO_SPACE_LANGS = frozenset({"zh", "ja", "th", "lo", "km", "my"})
 _SEARCH_OPTIONS = {f.name for f in dataclasses.fields(SearchParams)}
 _SCORE_OPTIONS = {f.name for f in dataclasses.fields(ScoreParams)}
 _OTHER_OPTIONS = {"cache_dir", "max_chars", "progress", "joined_texts"}
@@ -98,8 +96,7 @@ def align(
     if joined not in _JOINED_TEXTS:
         raise InputError(f"option joined_texts must be one of {', '.join(_JOINED_TEXTS)}; got {joined!r}")
     enc = get_encoder(encoder)
-    ks = max(1, max(a for a, _ in search.bead_types))
-    kt = max(1, max(b for _, b in search.bead_types))
+    ks, kt = max_runs(search.bead_types)
     progress = options.get("progress")
     if progress is None:
         progress = sys.stderr.isatty() and len(src) + len(tgt) >= _PROGRESS_MIN_TEXTS
@@ -112,8 +109,8 @@ def align(
     vs = store.get(src)
     vt = store.get(tgt)
     band = search_band(vs, vt, len_s, len_t, search, score)
-    join_s = _Joiner(store, src, _joiner(src_lang))
-    join_t = _Joiner(store, tgt, _joiner(tgt_lang))
+    join_s = _Joiner(store, src, joiner(src_lang))
+    join_t = _Joiner(store, tgt, joiner(tgt_lang))
     if joined == "all":
         join_s.embed({(k, i) for k in range(2, ks + 1) for i in range(len(src) - k + 1)})
         join_t.embed({(k, j) for k in range(2, kt + 1) for j in range(len(tgt) - k + 1)})
@@ -236,7 +233,3 @@ def _sentences(doc, lang: str | None, side: str, max_chars: int) -> tuple[str, .
         # A blank sentence has no meaning to embed; refusing it beats silently dropping it.
         raise InputError(f"{side} sentence {blank[0]} is empty or only white space ({len(blank)} such)")
     return tuple(sents)
-
-
-def _joiner(lang: str | None) -> str:
-    return "" if lang in _NO_SPACE_LANGS else " "

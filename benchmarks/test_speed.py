@@ -46,7 +46,8 @@ import numpy as np
 import pytest
 
 from aligner.encoders import EmbeddingStore
-from aligner.search import DEFAULT_BEAD_TYPES, best_path
+from aligner._text import joiner
+from aligner.search import DEFAULT_BEAD_TYPES, best_path, max_runs
 from aligner.segment import split_sentences
 
 from ._common import StoreEncoder, loadavg
@@ -59,7 +60,6 @@ ROUNDS = {
     "seeds": dict.fromkeys(STAGES, 3),
     "textberg-dev": {"embed-once": 3, "split": 3, "dp": 5, "aligner-e2e": 3, "gale-church-e2e": 5},
 }
-_NO_SPACE = frozenset({"zh", "ja", "th", "lo", "km", "my"})  # as aligner.pipeline joins runs
 
 
 @dataclass(frozen=True)
@@ -89,13 +89,12 @@ def speed_input(set_name: str, results) -> SpeedInput:
 
 def run_texts(sents, k: int, lang: str) -> list[str]:
     """The joined texts of every run of 1..k sentences, as aligner.pipeline builds them."""
-    sep = "" if lang in _NO_SPACE else " "
+    sep = joiner(lang)
     n = len(sents)
     return [sep.join(sents[i : i + r]) for r in range(1, k + 1) for i in range(n)]
 
 
-KS = max(a for a, _ in DEFAULT_BEAD_TYPES)
-KT = max(b for _, b in DEFAULT_BEAD_TYPES)
+KS, KT = max_runs(DEFAULT_BEAD_TYPES)
 
 
 @pytest.fixture(scope="module")

@@ -60,7 +60,7 @@ from typing import Any, Sequence
 
 from ..alignment import Alignment, Bead
 from ..errors import FormatError
-from ._text import joiner
+from .._text import joiner
 from .vecalign import _build
 
 __all__ = ["dumps", "loads", "read_units", "TMX_VERSION"]

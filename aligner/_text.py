@@ -1,10 +1,10 @@
-"""How the formats join a bead's sentences into one text.
+"""How the sentences of a run or a bead are joined into one text.
 
-A copy of the rule in ``aligner.pipeline`` (``_NO_SPACE_LANGS``), kept here so
-that the formats need not import the pipeline and its numerical modules:
-scripts written without spaces between words have their sentences joined
-with nothing, every other language with one space. Keep the two sets equal
-(``tests/test_formats_tmx.py`` checks that they are).
+Scripts written without spaces between words have their sentences joined
+with nothing, every other language with one space. The pipeline (the texts
+it embeds) and the formats (the texts they write) both use this one rule;
+it lives in its own small module so that the formats need not import the
+pipeline and its numerical modules.
 """
 
 from __future__ import annotations
