@@ -746,24 +746,12 @@ def _options(format: str, presplit: bool, align_options: dict) -> PairOptions:
 
 
 def _check_align_options(opts: dict) -> None:
-    """Raise the error `align` would raise for every pair, by aligning two tiny lists with a stand-in encoder."""
-    check = {k: v for k, v in opts.items() if k != "cache_dir"}  # nothing of the check may reach a cache
-    if not check:
+    """Raise the error `align` would raise for every pair, once, before any pair."""
+    if not opts:
         return  # nothing to check: spare the calling process the numerical modules
-    import numpy as np
+    from .pipeline import parse_options
 
-    from .encoders import CallableEncoder
-    from .pipeline import align
-
-    stand_in = CallableEncoder(lambda texts: np.ones((len(texts), 4), dtype=np.float32), name="option-check")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            align(["A.", "B."], ["C.", "D."], source_lang="en", target_lang="en", encoder=stand_in, **check)
-    except InputError:
-        raise
-    except Exception:
-        pass  # not about the options: each pair will say what it is
+    parse_options(opts)
 
 
 def _progress_bar(total: int, progress: bool | None):

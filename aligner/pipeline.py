@@ -20,7 +20,7 @@ from .scoring import ScoreParams, make_side
 from .search import SearchParams, best_path, max_runs, path_margins, runs_to_refine, search_band
 from .segment import looks_like_heading, split_sentences
 
-__all__ = ["align"]
+__all__ = ["align", "parse_options"]
 
 _SEARCH_OPTIONS = {f.name for f in dataclasses.fields(SearchParams)}
 _SCORE_OPTIONS = {f.name for f in dataclasses.fields(ScoreParams)}
@@ -72,16 +72,7 @@ def align(
         LanguageError: a language code is unknown or cannot be detected.
         EncoderError: the encoder fails or returns something unusable.
     """
-    unknown = set(options) - _SEARCH_OPTIONS - _SCORE_OPTIONS - _OTHER_OPTIONS
-    if unknown:
-        known = ", ".join(sorted(_SEARCH_OPTIONS | _SCORE_OPTIONS | _OTHER_OPTIONS))
-        raise InputError(f"unknown option(s) {', '.join(sorted(unknown))}; known options: {known}")
-    _check_bead_types(options.get("bead_types", SearchParams.bead_types))
-    _check_numbers(options)
-    if "bead_types" in options:
-        options["bead_types"] = tuple((int(a), int(b)) for a, b in options["bead_types"])
-    search = SearchParams(**{k: v for k, v in options.items() if k in _SEARCH_OPTIONS})
-    score = ScoreParams(**{k: v for k, v in options.items() if k in _SCORE_OPTIONS})
+    search, score, joined = parse_options(options)
 
     src_lang = _language(source, source_lang, "source")
     tgt_lang = _language(target, target_lang, "target")
@@ -92,9 +83,6 @@ def align(
     if message:
         warnings.warn(message, AlignerWarning, stacklevel=2)
 
-    joined = options.get("joined_texts", "lazy")
-    if joined not in _JOINED_TEXTS:
-        raise InputError(f"option joined_texts must be one of {', '.join(_JOINED_TEXTS)}; got {joined!r}")
     enc = get_encoder(encoder)
     ks, kt = max_runs(search.bead_types)
     progress = options.get("progress")
@@ -136,6 +124,29 @@ def align(
         "rounds": rounds,
     }
     return Alignment(src, tgt, beads, source_lang=src_lang, target_lang=tgt_lang, metadata=metadata)
+
+
+def parse_options(options: dict[str, Any]) -> tuple[SearchParams, ScoreParams, str]:
+    """Check `align`'s options and return the search and score settings and the joined-text mode.
+
+    Raises InputError naming the option for anything `align` would refuse,
+    so that a caller (the batch) can check once before aligning many pairs.
+    """
+    unknown = set(options) - _SEARCH_OPTIONS - _SCORE_OPTIONS - _OTHER_OPTIONS
+    if unknown:
+        known = ", ".join(sorted(_SEARCH_OPTIONS | _SCORE_OPTIONS | _OTHER_OPTIONS))
+        raise InputError(f"unknown option(s) {', '.join(sorted(unknown))}; known options: {known}")
+    _check_bead_types(options.get("bead_types", SearchParams.bead_types))
+    _check_numbers(options)
+    joined = options.get("joined_texts", "lazy")
+    if joined not in _JOINED_TEXTS:
+        raise InputError(f"option joined_texts must be one of {', '.join(_JOINED_TEXTS)}; got {joined!r}")
+    settings = dict(options)
+    if "bead_types" in settings:
+        settings["bead_types"] = tuple((int(a), int(b)) for a, b in settings["bead_types"])
+    search = SearchParams(**{k: v for k, v in settings.items() if k in _SEARCH_OPTIONS})
+    score = ScoreParams(**{k: v for k, v in settings.items() if k in _SCORE_OPTIONS})
+    return search, score, joined
 
 
 class _Joiner:
