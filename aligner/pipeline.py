@@ -121,6 +121,7 @@ def align(
     metadata = {
         "signature": signature(encoder_name(enc), search, score, joined),
         "encoded_texts": store.n_encoded,
+        "joined_from_sentences": store.fast_joins,
         "rounds": rounds,
     }
     return Alignment(src, tgt, beads, source_lang=src_lang, target_lang=tgt_lang, metadata=metadata)
@@ -163,8 +164,8 @@ class _Joiner:
         new = sorted(r for r in runs if r not in self.vectors)
         if not new:
             return False
-        texts = [self._sep.join(self._sentences[i : i + k]) for k, i in new]
-        for run, vec in zip(new, self._store.get(texts)):
+        runs = [self._sentences[i : i + k] for k, i in new]
+        for run, vec in zip(new, self._store.get_joined(runs, self._sep)):
             self.vectors[run] = vec
         return True
 

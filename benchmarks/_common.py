@@ -48,6 +48,18 @@ class StoreEncoder:
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         return self.store.get(list(texts))
 
+    def join_session(self):
+        # Joined texts the aligner asks for are made as its own store would
+        # make them (from their sentences, for USE), and shared like the rest.
+        return self
+
+    def encode_joined(self, runs, sep: str) -> np.ndarray:
+        return self.store.get_joined(runs, sep)
+
+    @property
+    def fast_joins(self) -> int:
+        return self.store.fast_joins
+
 
 def run_aligner(doc, encoder, **options) -> tuple[list[Pair], dict]:
     from aligner import align

@@ -32,6 +32,13 @@ class Encoder(Protocol):
     def encode(self, texts: list[str]) -> np.ndarray: ...
 
 
+# An encoder may also offer ``join_session()``, returning None or an object
+# with ``encode(texts)`` and ``encode_joined(runs, sep)``, the vectors of
+# ``sep.join(run)`` made more cheaply than by encoding the joined text (see
+# encoders/_use_joins.py). `EmbeddingStore` opens one session for its
+# lifetime and uses it for everything it encodes.
+
+
 class CallableEncoder:
     """Wrap a plain function ``f(list[str]) -> array`` as an `Encoder`."""
 
@@ -48,12 +55,18 @@ def encoder_name(encoder: object) -> str:
     return str(getattr(encoder, "name", None) or type(encoder).__qualname__)
 
 
-def checked_encode(encoder: Encoder, texts: Sequence[str]) -> np.ndarray:
-    """Encode `texts` and return float32 unit rows, or raise EncoderError."""
+def checked_encode(
+    encoder: Encoder, texts: Sequence[str], encode: Callable[[], np.ndarray] | None = None
+) -> np.ndarray:
+    """Encode `texts` and return float32 unit rows, or raise EncoderError.
+
+    `encode`, if given, makes the vectors of `texts` some other way than
+    ``encoder.encode(texts)`` (from their parts, say); they get the same checks.
+    """
     texts = list(texts)
     name = encoder_name(encoder)
     try:
-        raw = encoder.encode(texts)
+        raw = encoder.encode(texts) if encode is None else encode()
     except EncoderError:
         raise
     except Exception as exc:  # an encoder's own failure, re-raised with its name on it

