@@ -103,7 +103,7 @@ def _has_lone(flags, start, end):
 
 
 @numba.njit(cache=True)
-def band_dp(lo, hi, arrays, ratio, types, skip, size_exponent, length_penalty, min_margin, part_margin):
+def band_dp(lo, hi, arrays, ratio, types, skip, size_exponent, length_penalty, min_margin, part_margin, part_weight):
     """Best path in the band lo..hi: (i, j, bead type) at the end of each bead, in order.
 
     The gain of a bead is computed here, in the loop, rather than in a
@@ -153,12 +153,14 @@ def band_dp(lo, hi, arrays, ratio, types, skip, size_exponent, length_penalty, m
                     if margin < min_margin:
                         continue
                     passenger = False
+                    weakest = np.inf  # the lowest margin of one sentence against the other side's run
                     if a > 1:  # each source sentence alone against the target run
                         for k in range(i - a + 1, i + 1):
                             if exact_t:
                                 part = _exact_margin(vs, vt, ns, nt, ei_s, ei_t, ex_s, ex_t, bs, bt, bx, by, 1, b, k, j)
                             else:
                                 part = _sum_margin(sims, offs_s, c0, ns, nt, bs, bt, 1, b, k, j)
+                            weakest = min(weakest, part)
                             if part < part_margin:
                                 passenger = True
                                 break
@@ -168,11 +170,14 @@ def band_dp(lo, hi, arrays, ratio, types, skip, size_exponent, length_penalty, m
                                 part = _exact_margin(vs, vt, ns, nt, ei_s, ei_t, ex_s, ex_t, bs, bt, bx, by, a, 1, i, k)
                             else:
                                 part = _sum_margin(sims, offs_s, c0, ns, nt, bs, bt, a, 1, i, k)
+                            weakest = min(weakest, part)
                             if part < part_margin:
                                 passenger = True
                                 break
                     if passenger:
                         continue
+                    if weakest < np.inf:
+                        margin = (1.0 - part_weight) * margin + part_weight * weakest
                     g = margin * size_factor[t]
                     if length_penalty:
                         ls = (cs[i] - cs[i - a]) * ratio

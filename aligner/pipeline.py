@@ -56,7 +56,7 @@ def align(
         **options: ``bead_types`` (the (n, m) sizes a bead may have),
             ``window`` (band half-width, in sentences), ``full_cells``,
             ``skip`` (gain of an unaligned sentence), ``size_exponent``,
-            ``length_penalty``, ``min_margin``, ``part_margin``, ``cache_dir`` (on-disk embedding cache),
+            ``length_penalty``, ``min_margin``, ``part_margin``, ``part_weight``, ``cache_dir`` (on-disk embedding cache),
             ``max_chars`` (longest sentence before it is re-split),
             ``progress`` (True/False; by default a bar on long runs when
             stderr is a terminal), ``joined_texts`` ("lazy": embed the joined
@@ -175,7 +175,7 @@ def signature(encoder: str, search: SearchParams, score: ScoreParams, joined: st
     types = ",".join(f"{a}-{b}" for a, b in search.bead_types)
     return (
         f"aligner:{__version__}|enc:{encoder}|types:{types}|window:{search.window}|full:{search.full_cells}"
-        f"|skip:{score.skip}|size:{score.size_exponent}|lenpen:{int(score.length_penalty)}|minmargin:{score.min_margin}|partmargin:{score.part_margin}|joined:{joined}"
+        f"|skip:{score.skip}|size:{score.size_exponent}|lenpen:{int(score.length_penalty)}|minmargin:{score.min_margin}|partmargin:{score.part_margin}|partweight:{score.part_weight}|joined:{joined}"
     )
 
 
@@ -183,6 +183,7 @@ def signature(encoder: str, search: SearchParams, score: ScoreParams, joined: st
 _NUMBERS = {
     "window": (int, 0), "full_cells": (int, 0), "max_chars": (int, 1),
     "skip": (float, None), "size_exponent": (float, None), "min_margin": (float, None), "part_margin": (float, None),
+    "part_weight": (float, None),
 }
 
 

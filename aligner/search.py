@@ -68,7 +68,7 @@ def band_path(lo, hi, src: Side, tgt: Side, bead_types, score_params: ScoreParam
     ends = band_dp(
         lo, hi, scorer.arrays, scorer.ratio, types,
         float(score_params.skip), float(score_params.size_exponent), bool(score_params.length_penalty),
-        float(score_params.min_margin), float(score_params.part_margin),
+        float(score_params.min_margin), float(score_params.part_margin), float(score_params.part_weight),
     )
     return [
         (tuple(range(i - types[t, 0], i)), tuple(range(j - types[t, 1], j)))

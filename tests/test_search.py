@@ -233,3 +233,24 @@ def test_path_covers_everything_once_in_order(n, m, seed, types, full_cells, win
     Alignment([""] * n, [""] * m, [Bead(s, t) for s, t in path])
     allowed = {tuple(t) for t in types}
     assert all((len(s), len(t)) in allowed for s, t in path)
+
+
+def test_part_weight_weighs_a_merge_by_its_weakest_sentence():
+    # Target 3 is mostly noise with a little of source 2 in it. Judged as a
+    # whole, (2):(2, 3) beats (2):(2) plus a deletion; blended enough with
+    # its weakest sentence's margin (target 3's), the merge loses.
+    rng = np.random.default_rng(0)
+
+    def unit(x):
+        return x / np.linalg.norm(x)
+
+    e = [unit(rng.standard_normal(64)) for _ in range(6)]
+    passenger = unit(0.1 * e[2] + unit(rng.standard_normal(64)))
+    src, tgt = np.array(e), np.array(e[:3] + [passenger] + e[3:])
+    len_s, len_t = np.array([50, 50, 100, 50, 50, 50.0]), np.full(7, 50.0)
+
+    def beads_at(weight):
+        return best_path(src, tgt, len_s, len_t, SearchParams(), ScoreParams(part_weight=weight))[2:4]
+
+    assert beads_at(0.0) == [((2,), (2, 3)), ((3,), (4,))]
+    assert beads_at(0.8) == [((2,), (2,)), ((), (3,))]
