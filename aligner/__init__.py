@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 from .alignment import Alignment, Bead
-from .errors import AlignerError, AlignerWarning, EncoderError, FormatError, InputError, LanguageError
+from .errors import (
+    AlignerError, AlignerWarning, ClusterError, EncoderError, FormatError, InputError, LanguageError,
+)
 
 if TYPE_CHECKING:
     from .batch import align_batch
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "align", "align_batch", "Alignment", "Bead", "AlignerError", "AlignerWarning", "InputError", "LanguageError",
-    "EncoderError", "FormatError", "__version__",
+    "EncoderError", "FormatError", "ClusterError", "__version__",
 ]
 
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from ._fs import describe, read_bytes
 from .errors import InputError
 
 __all__ = ["decode_document", "read_document"]
@@ -22,9 +21,9 @@ def decode_document(data: bytes, name: str, what: str) -> str:
 
 
 def read_document(path: str, what: str) -> str:
-    """The text of the file at `path`; `what` ("source", "target"...) names it in errors."""
+    """The text of the file at `path` (a local path or a URL fsspec reads); `what` ("source"...) names it in errors."""
     try:
-        data = Path(path).read_bytes()
+        data = read_bytes(path)
     except OSError as exc:
-        raise InputError(f"cannot read the {what} file {path!r}: {exc.strerror}") from None
+        raise InputError(f"cannot read the {what} file {path!r}: {describe(exc)}") from None
     return decode_document(data, path, what)

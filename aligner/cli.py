@@ -4,7 +4,8 @@
     aligner view SRC TGT [--src-lang fr] [--tgt-lang ar] [--presplit] -o page.html
     aligner view --from-json alignment.json -o page.html
     aligner eval GOLD TEST
-    aligner align-batch MANIFEST -o OUTDIR [--workers N] [--format json|tsv|vecalign|tmx] [--no-resume]
+    aligner align-batch MANIFEST -o OUTDIR [--workers N | --cluster tcp://HOST:PORT | --cluster local:N]
+                        [--format json|tsv|vecalign|tmx] [--no-resume]
     aligner --version      # the version, the default encoder and the default settings' signature
 """
 
@@ -109,14 +110,19 @@ def _parser() -> argparse.ArgumentParser:
     b = sub.add_parser(
         "align-batch", help="align every document pair of a manifest, one output file per pair",
         description="Align the pairs listed in MANIFEST (TSV with a header id, source, target[, source_lang, "
-        "target_lang], or JSON Lines with the same keys; paths relative to the manifest's folder), writing "
-        "OUTDIR/<id>.<ext> per pair. Pairs already done are skipped (see --no-resume); a pair that fails is "
-        "recorded in OUTDIR/_failures.jsonl and the others go on.",
+        "target_lang], JSON Lines with the same keys, or Parquet with such columns; paths relative to the "
+        "manifest's folder), writing OUTDIR/<id>.<ext> per pair. Pairs already done are skipped (see "
+        "--no-resume); a pair that fails is recorded in OUTDIR/_failures.jsonl and the others go on. "
+        "MANIFEST, OUTDIR and the paths in the manifest may be URLs (s3://..., anything fsspec reads).",
     )
-    b.add_argument("manifest", metavar="MANIFEST", help="the manifest: TSV or JSON Lines")
+    b.add_argument("manifest", metavar="MANIFEST", help="the manifest: TSV, JSON Lines or Parquet")
     b.add_argument("-o", "--output-dir", metavar="OUTDIR", required=True, help="output folder (created if needed)")
-    b.add_argument("--workers", metavar="N", type=_positive_int, default=None,
-                   help="worker processes (default: the cores this process may use)")
+    where = b.add_mutually_exclusive_group()
+    where.add_argument("--workers", metavar="N", type=_positive_int, default=None,
+                       help="worker processes on this machine (default: the cores this process may use)")
+    where.add_argument("--cluster", metavar="ADDRESS", default=None,
+                       help="run on Dask: a scheduler address (tcp://HOST:PORT) or local:N for N local workers "
+                       "(needs the cluster extra: pip install 'aligner[cluster]')")
     b.add_argument("--format", default="json", choices=FORMATS, help="output format (default: json)")
     b.add_argument("--no-resume", action="store_true", help="align every pair again, even those already done")
     b.add_argument("--src-lang", help="source language of the pairs whose manifest line names none")
@@ -255,7 +261,8 @@ def _cmd_align_batch(args) -> int:
         options["cache_dir"] = args.cache_dir
     try:
         report = align_batch(
-            args.manifest, args.output_dir, workers=args.workers, format=args.format, resume=not args.no_resume,
+            args.manifest, args.output_dir, workers=args.workers, cluster=args.cluster, format=args.format,
+            resume=not args.no_resume,
             progress=args.progress, presplit=args.presplit, source_lang=args.src_lang, target_lang=args.tgt_lang,
             encoder=args.encoder, **options,
         )

@@ -35,3 +35,7 @@ class AlignerWarning(UserWarning):
     probably not the same text. Silence it with
     ``warnings.simplefilter("ignore", aligner.errors.AlignerWarning)``.
     """
+
+
+class ClusterError(AlignerError, RuntimeError):
+    """A batch cannot run on the Dask cluster it was given (not installed, not reachable, lost)."""

@@ -9,6 +9,8 @@
   each sentence once; then the DP's scaling) and writes everything to
   ``benchmarks/results/latest.json``, which ``python -m benchmarks.report``
   turns into docs/benchmarks.md.
+- ``test_batch_throughput.py`` records the batch back-ends' documents/s and
+  Dask's cost per pair under ``batch``.
 
 Environment variables (all optional):
 
@@ -19,6 +21,9 @@ Environment variables (all optional):
   empty store). Faster reruns, but the accuracy runs' seconds then mean little.
 - ``ALIGNER_SHARED_DATA``: where the shared data sets are (default
   ``<root>/../shared/data``).
+- ``ALIGNER_BENCH_MERGE=1``: keep the sections of the existing latest.json
+  that this run did not measure (say, a run of one benchmark file), instead
+  of replacing the whole file; the run is listed under ``partial_runs``.
 """
 
 from __future__ import annotations
@@ -85,6 +90,7 @@ class Results:
         self.accuracy: dict[str, dict[str, dict]] = {}
         self.speed: dict[str, dict[str, dict]] = {}
         self.scaling: list[dict] = []
+        self.batch: dict = {}
         self.skipped: dict[str, str] = {}
         self.aligner_signature: str | None = None
         self.encoder: dict = {}
@@ -126,12 +132,14 @@ class Results:
             "accuracy": self.accuracy,
             "speed": self.speed,
             "scaling": self.scaling,
+            "batch": self.batch,
             "skipped": self.skipped,
         }
 
 
 _RESULTS = pytest.StashKey[Results]()
-_ENV = ("ALIGNER_BENCH_THREADS", "ALIGNER_BENCH_CACHE", "ALIGNER_SHARED_DATA")
+_ENV = ("ALIGNER_BENCH_THREADS", "ALIGNER_BENCH_CACHE", "ALIGNER_SHARED_DATA", "ALIGNER_BENCH_MERGE")
+_SECTIONS = ("accuracy", "speed", "scaling", "batch")
 
 
 def pytest_configure(config) -> None:
@@ -244,6 +252,25 @@ def summary_lines(data: dict) -> list[str]:
         out.append("")
         out.append("DP alone on synthetic embeddings (own process)")
         out += _table(rows, ["sentences", "d", "seconds", "us/sentence", "peak RSS MB", "gold found"])
+    batch = data.get("batch") or {}
+    rows = [[name, _g(e.get("documents_per_second")), _g(e.get("ratio_to_single_process")),
+             _g(e.get("end_to_end_documents_per_second")), _g(e.get("end_to_end_ratio")),
+             _g(e.get("cpu_seconds_per_document"))]
+            for name, e in (batch.get("backends") or {}).items()]
+    if rows:
+        out.append("")
+        out.append("batch throughput (documents/s once started, and end to end; ratios to one process; CPU s/doc)")
+        out += _table(rows, ["back-end", "docs/s", "ratio", "e2e docs/s", "e2e ratio", "CPU s/doc"])
+    overhead = batch.get("dask_overhead")
+    if overhead:
+        out.append(f"Dask's cost per pair on tiny pairs: {overhead['overhead_ms_per_pair']:.1f} ms of wall time "
+                   f"({overhead['in_process_ms_per_pair']:.1f} ms in-process, {overhead['dask_ms_per_pair']:.1f} ms on "
+                   f"Dask), {overhead.get('cpu_overhead_ms_per_pair', 0):.1f} ms of CPU")
+    costs = batch.get("client_and_scheduler") or {}
+    for name, c in costs.items():
+        if isinstance(c, dict) and "pairs" in c:
+            out.append(f"cluster CPU per pair ({name}): client {c['client_cpu_ms_per_pair']:.1f} ms, scheduler "
+                       f"{c['scheduler_cpu_ms_per_pair']:.1f} ms, workers {c['workers_cpu_ms_per_pair']:.1f} ms")
     if data.get("aligner_source", {}).get("changed_during_run"):
         out.append("WARNING: library modules changed during this run (the numbers may mix two versions; "
                    "run again): " + ", ".join(data["aligner_source"]["changed_during_run"] or []))
@@ -252,12 +279,34 @@ def summary_lines(data: dict) -> list[str]:
     return out
 
 
+def merge(old: dict, new: dict) -> dict:
+    """`old` with the sections `new` measured replaced, and `new` listed in ``partial_runs``.
+
+    The page's date, command and machine stay those of the full run; each
+    partial run keeps its own (date, command, load average, source hash), and
+    report.py names them beside the sections they replaced.
+    """
+    measured = [k for k in _SECTIONS if new.get(k)]
+    merged = dict(old)
+    for key in measured:
+        merged[key] = new[key]
+    for what, why in (new.get("skipped") or {}).items():
+        merged.setdefault("skipped", {})[what] = why
+    run = {k: new.get(k) for k in ("date", "command", "load_average", "aligner_source", "suite_seconds", "exit_status")}
+    run["sections"] = measured
+    merged["partial_runs"] = [r for r in old.get("partial_runs", []) if set(r.get("sections", [])) - set(measured)]
+    merged["partial_runs"].append(run)
+    return merged
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     res = config.stash.get(_RESULTS, None)
-    if res is None or not (res.accuracy or res.speed or res.scaling or res.skipped):
+    if res is None or not (res.accuracy or res.speed or res.scaling or res.batch or res.skipped):
         return
     data = res.to_json(config)
     data["exit_status"] = int(exitstatus)
+    if os.environ.get("ALIGNER_BENCH_MERGE") and RESULTS_FILE.exists():
+        data = merge(json.loads(RESULTS_FILE.read_text(encoding="utf-8")), data)
     terminalreporter.section("aligner benchmarks")
     for line in summary_lines(data):
         terminalreporter.write_line(line)

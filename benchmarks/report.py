@@ -178,6 +178,80 @@ def _scaling(data: dict) -> list[str]:
     return out
 
 
+def _batch(data: dict) -> list[str]:
+    batch = data.get("batch") or {}
+    backends = batch.get("backends") or {}
+    if not backends:
+        return ["No batch results in this run."]
+    out = []
+    run = _partial_run(data, "batch")
+    if run:
+        la = run.get("load_average") or {}
+        out += [f"Measured {run.get('date', '?')} by `{run.get('command', '?')}`, apart from the rest of this page "
+                f"(load average at the start {la.get('start')}, at the end {la.get('end')}).", ""]
+    la = batch.get("load_average") or {}
+    out += [f"The corpus: {batch.get('corpus', '?')}. Documents/s once started (first result to last) and end to "
+            "end (start-up included: workers spawned, encoder loaded, cluster started), each the fastest of "
+            f"{batch.get('rounds', '?')} interleaved rounds; ratios to the single-process batch of the same run. "
+            f"{batch.get('usable_cpus', '?')} usable cores; load average (1, 5, 15 min) before these runs: "
+            f"{la.get('start')}, after: {la.get('end')}.", ""]
+    rows = [[name, e.get("what", ""), _g(e["documents_per_second"]), f"**{_g(e['ratio_to_single_process'])}**",
+             _g(e.get("sentences_per_second"), 4), _g(e.get("end_to_end_documents_per_second")),
+             _g(e.get("end_to_end_ratio")), _g(e.get("startup_seconds")), _g(e.get("cpu_seconds_per_document"))]
+            for name, e in backends.items()]
+    out += _table(["back-end", "what", "documents/s", "ratio", "sentences/s", "end-to-end documents/s",
+                   "end-to-end ratio", "start-up (s)", "CPU s / document"], rows, "llrrrrrrr")
+    out += ["", "CPU s / document: the CPU time of all the back-end's processes (this one included) per "
+            "document once started, whatever else the machine was doing; N cores to itself would let a "
+            "back-end of N single-threaded workers reach about N / that figure documents/s."]
+    two, one = backends.get("pool-2"), backends.get("pool-1") or backends.get("process")
+    if two and one:
+        parts = [f"2 worker processes give {two['documents_per_second'] / one['documents_per_second']:.2f} times "
+                 f"the documents/s of one (the target is 1.7 on 2 free cores)"]
+        if "dask-2" in backends:
+            parts.append(f"2 Dask workers {backends['dask-2']['ratio_to_single_process']:.2f} times the single process")
+        if "process-2-threads" in backends:
+            parts.append(f"one process whose encoder uses both cores "
+                         f"{backends['process-2-threads']['ratio_to_single_process']:.2f} times")
+        out += ["", "In this run: " + "; ".join(parts) + "."]
+    memory = batch.get("dask_worker_memory_mb") or {}
+    if memory.get("peak_mb"):
+        out += ["", f"Peak RSS of each Dask worker (VmHWM) with the default encoder: "
+                f"{', '.join(f'{x:.0f}' for x in memory['peak_mb'])} MB (when idle, before the batch: "
+                f"{', '.join(f'{x:.0f}' for x in memory.get('idle_mb', []))} MB)."]
+    overhead = batch.get("dask_overhead")
+    if overhead:
+        out += ["", f"**Dask's cost per pair**: {overhead['pairs']} tiny pairs ({overhead['sentences_per_pair']} "
+                f"sentences each) on {overhead['dask_cluster']} against one process: "
+                f"{overhead['dask_ms_per_pair']:.1f} against {overhead['in_process_ms_per_pair']:.1f} ms a pair of "
+                f"wall time ({overhead['overhead_ms_per_pair']:+.1f} ms), "
+                f"{overhead.get('dask_cpu_ms_per_pair', 0):.1f} against {overhead.get('in_process_cpu_ms_per_pair', 0):.1f} "
+                f"ms of CPU time: Dask costs **{overhead.get('cpu_overhead_ms_per_pair', 0):.1f} ms of CPU per pair**."]
+        if overhead.get("sentences_for_10_percent"):
+            out[-1] += (f" At {overhead['in_process_cpu_ms_per_sentence']:.2f} ms of CPU per sentence (the FLORES run "
+                        f"above), that cost is under 10 % of a pair's own from about "
+                        f"**{overhead['sentences_for_10_percent']} sentences a pair** (source plus target) on.")
+    costs = batch.get("client_and_scheduler")
+    if costs:
+        rows = [[name, str(c["pairs"]), _g(c["documents_per_second"]), _g(c["client_cpu_ms_per_pair"]),
+                 _g(c["scheduler_cpu_ms_per_pair"]), _g(c["workers_cpu_ms_per_pair"])]
+                for name, c in costs.items() if isinstance(c, dict) and "pairs" in c]
+        out += ["", f"**Each process's CPU per pair on a cluster** ({costs['how']}):", ""]
+        out += _table(["corpus", "pairs", "documents/s", "client ms / pair", "scheduler ms / pair",
+                       "workers ms / pair"], rows, "lrrrrr")
+        out += ["", "The client and the scheduler each run one Python thread: one batch goes through at most "
+                "about 1000 / (their ms per pair) pairs per second, whatever the number of workers."]
+    return out
+
+
+def _partial_run(data: dict, section: str) -> dict | None:
+    """The partial run (ALIGNER_BENCH_MERGE) that measured `section`, if it was not the page's own run."""
+    for run in reversed(data.get("partial_runs") or []):
+        if section in run.get("sections", []):
+            return run
+    return None
+
+
 def _summary(data: dict) -> list[str]:
     acc = data.get("accuracy") or {}
     systems: list[str] = []
@@ -218,7 +292,7 @@ def render(data: dict) -> str:
         "bash scripts/bench.sh",
         "```",
         "",
-        f"It installs the `bench` extra into `.venv` (`bash scripts/setup-venv.sh test,st,bench`), runs "
+        f"It installs the `bench` and `cluster` extras into `.venv` (`bash scripts/setup-venv.sh test,st,bench,cluster`), runs "
         f"`{data.get('command', '?')}` (here in {_f(data.get('suite_seconds'), 0)} s) and then "
         f"`{data.get('report_command', 'python -m benchmarks.report')}`. The shared data sets are read from "
         "`../shared/data/`; a set whose files are absent is skipped and listed below.",
@@ -248,6 +322,8 @@ def render(data: dict) -> str:
     lines += ["", "## Accuracy", ""] + _accuracy(data)
     lines += ["", "## Speed", ""] + _speed(data)
     lines += ["", "## The DP at scale", ""] + _scaling(data)
+    if data.get("batch"):
+        lines += ["", "## Batch throughput", ""] + _batch(data)
     changed = (data.get("aligner_source") or {}).get("changed_during_run")
     if changed:
         lines += ["", "**Warning: library modules changed during this run; the numbers may mix two versions: "

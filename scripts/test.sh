@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Set up .venv (with the test, sentence-transformers and docs extras) and run the test suite.
+# Set up .venv (with the test, sentence-transformers, docs and cluster extras) and run the test suite.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-bash "$root/scripts/setup-venv.sh" "test,st,docs"
+bash "$root/scripts/setup-venv.sh" "test,st,docs,cluster"
 cd "$root"
 # CI: the HTML view test loads the page in Debian's headless chromium. Best effort:
 # when apt cannot install it, that test skips and says why.

@@ -88,13 +88,19 @@ def test_same_bytes_whatever_the_workers(one_worker, two_workers):
 
 
 def test_same_as_align(manifest, one_worker):
+    """A pair's output is align()'s with one thread in every BLAS library, as every back-end runs it."""
+    from threadpoolctl import threadpool_limits
+
     _, out = one_worker
     encoder = USEEncoder(threads=1)
+    # The first alignment loads a second OpenBLAS (scipy's): load it before limiting the threads.
+    align(["Un.", "Deux."], ["One.", "Two."], source_lang="fr", target_lang="en", encoder=encoder)
     for pair in read_manifest(manifest):
         if pair.id in GOOD:
             src = Path(pair.source).read_text(encoding="utf-8")
             tgt = Path(pair.target).read_text(encoding="utf-8")
-            al = align(src, tgt, source_lang=pair.source_lang, target_lang=pair.target_lang, encoder=encoder)
+            with threadpool_limits(limits=1):
+                al = align(src, tgt, source_lang=pair.source_lang, target_lang=pair.target_lang, encoder=encoder)
             assert (out / f"{pair.id}.json").read_text(encoding="utf-8") == dumps(al, "json")
 
 
@@ -282,3 +288,187 @@ def test_cli(tmp_path):
     assert proc.returncode == 2
     assert "line 2" in proc.stderr.decode("utf-8")
     assert "Traceback" not in proc.stderr.decode("utf-8")
+
+
+# --------------------------------------------------------------------------- Parquet manifests
+
+
+def test_parquet_manifest(manifest, tmp_path):
+    pa = pytest.importorskip("pyarrow", reason="pyarrow (the cluster extra) is not installed")
+    import pyarrow.parquet as pq
+
+    pairs = read_manifest(manifest)
+    (tmp_path / "docs").symlink_to(manifest.parent / "docs")
+    table = pa.table({
+        "id": [p.id for p in pairs],
+        "source": [os.path.relpath(p.source, manifest.parent) for p in pairs],
+        "target": [os.path.relpath(p.target, manifest.parent) for p in pairs],
+        "source_lang": [p.source_lang for p in pairs],
+        "target_lang": [p.target_lang for p in pairs],
+    })
+    pq.write_table(table, tmp_path / "m.parquet")
+    got = read_manifest(tmp_path / "m.parquet")
+    want = [Pair(p.id, str(tmp_path / os.path.relpath(p.source, manifest.parent)),
+                 str(tmp_path / os.path.relpath(p.target, manifest.parent)), p.source_lang, p.target_lang, k)
+            for k, p in enumerate(pairs, 1)]
+    assert got == want
+    pq.write_table(pa.table({"id": [7, 8], "source": ["a", "b"], "target": ["c", "d"]}), tmp_path / "ints.parquet")
+    assert [p.id for p in read_manifest(tmp_path / "ints.parquet")] == ["7", "8"]
+
+
+@pytest.mark.parametrize("columns, words", [
+    ({"id": ["a"], "source": ["x"]}, "the Parquet file has no column 'target'"),
+    ({"id": ["a"], "source": ["x"], "target": ["y"], "src": ["z"]}, "unknown column 'src' in the Parquet file"),
+    ({"id": ["a"], "source": ["x"], "target": [3]}, "column 'target' must hold strings, not int64"),
+    ({"id": ["a", "b"], "source": ["x", None], "target": ["y", "z"]}, "row 2: source is missing or empty"),
+    ({"id": ["a", "a"], "source": ["x", "x"], "target": ["y", "y"]}, "row 2: duplicate id 'a' (first on row 1)"),
+    ({"id": ["a"], "source": ["x"], "target": ["y"], "source_lang": ["xx-nope"]}, "row 1: source_lang: unknown"),
+])
+def test_parquet_manifest_errors(tmp_path, columns, words):
+    pa = pytest.importorskip("pyarrow", reason="pyarrow (the cluster extra) is not installed")
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table(columns), tmp_path / "m.parquet")
+    with pytest.raises(FormatError) as info:
+        read_manifest(tmp_path / "m.parquet")
+    assert words in str(info.value) and "m.parquet" in str(info.value)
+
+
+def test_parquet_needs_pyarrow(tmp_path, monkeypatch):
+    (tmp_path / "m.parquet").write_bytes(b"PAR1" + b"\0" * 16 + b"PAR1")
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    with pytest.raises(InputError, match=r"is a Parquet file, which needs pyarrow: pip install pyarrow"):
+        read_manifest(tmp_path / "m.parquet")
+    monkeypatch.undo()
+    pytest.importorskip("pyarrow", reason="pyarrow (the cluster extra) is not installed")
+    with pytest.raises(FormatError, match="not a readable Parquet file"):
+        read_manifest(tmp_path / "m.parquet")
+
+
+# --------------------------------------------------------------------------- fsspec: URLs for everything
+
+
+@pytest.fixture
+def memory_fs():
+    """fsspec's in-memory file system, emptied after the test (it is one per process)."""
+    fsspec = pytest.importorskip("fsspec")
+    fs = fsspec.filesystem("memory")
+    yield fs
+    for top in ("/corpus", "/out"):
+        if fs.exists(top):
+            fs.rm(top, recursive=True)
+
+
+def test_memory_urls(manifest, one_worker, memory_fs):
+    """Manifest, documents and outputs all on fsspec's memory:// file system: the same bytes."""
+    for p in (manifest.parent / "docs").iterdir():
+        memory_fs.pipe_file(f"/corpus/docs/{p.name}", p.read_bytes())
+    memory_fs.pipe_file("/corpus/pairs.tsv", manifest.read_bytes())
+    report = align_batch("memory://corpus/pairs.tsv", "memory://out", workers=1)
+    assert (report.done, report.failed) == (8, 3)
+    assert report.output_dir == "memory://out"
+    assert report.failures_file == "memory://out/_failures/"
+    assert "3 pairs failed: see memory://out/_failures/" in report.summary()
+    for pid in GOOD:
+        assert memory_fs.cat_file(f"/out/{pid}.json") == (one_worker[1] / f"{pid}.json").read_bytes()
+
+    def lines(folder):
+        return [json.loads(line) for piece in sorted(memory_fs.find(folder))
+                for line in memory_fs.cat_file(piece).decode("utf-8").splitlines()]
+
+    assert sorted(r["id"] for r in lines("/out/_done")) == GOOD
+    failures = {r["id"]: r for r in lines("/out/_failures")}
+    assert set(failures) == set(BAD)
+    assert failures["missing"]["source"] == "memory://corpus/docs/nope.fr"
+    assert "No such file or directory" in failures["missing"]["error"]
+    assert not memory_fs.glob("/out/.aligner-tmp-*")
+
+    # Resume: nothing done again; a missing output is; the failures are those of the latest run.
+    memory_fs.rm("/out/p3.json")
+    again = align_batch("memory://corpus/pairs.tsv", "memory://out", workers=1)
+    assert (again.done, again.skipped, again.failed) == (1, 7, 3)
+    assert memory_fs.cat_file("/out/p3.json") == (one_worker[1] / "p3.json").read_bytes()
+    assert len(lines("/out/_done")) == 9 and len(lines("/out/_failures")) == 3
+    # A stale temporary file (a crash mid-write) is removed; resume=False starts the done record anew.
+    memory_fs.pipe_file("/out/.aligner-tmp-p1.123.abcd", b"half")
+    fresh = align_batch([p for p in read_manifest("memory://corpus/pairs.tsv") if p.id == "p1"], "memory://out",
+                        workers=1, resume=False)
+    assert (fresh.done, fresh.skipped) == (1, 0)
+    assert [r["id"] for r in lines("/out/_done")] == ["p1"]
+    assert not memory_fs.glob("/out/.aligner-tmp-*")
+
+
+def test_memory_records_come_in_pieces(manifest, memory_fs, monkeypatch):
+    """On a file system without append, done records are written a piece at a time, each piece whole."""
+    from aligner import _outputs
+
+    monkeypatch.setattr(_outputs, "_PIECE_RECORDS", 3)
+    pairs = [p for p in read_manifest(manifest) if p.id in GOOD]
+    align_batch(pairs, "memory://out", workers=1)
+    pieces = sorted(memory_fs.find("/out/_done"))
+    assert [len(memory_fs.cat_file(p).splitlines()) for p in pieces] == [3, 3, 2]
+    assert not memory_fs.find("/out/_failures")
+
+
+def test_file_urls(manifest, one_worker, tmp_path):
+    report = align_batch(f"file://{manifest}", f"file://{tmp_path / 'out'}", workers=1)
+    assert (report.done, report.failed) == (8, 3)
+    assert report.failures_file == str(tmp_path / "out" / FAILURES_FILE)
+    for pid in GOOD:
+        assert (tmp_path / "out" / f"{pid}.json").read_bytes() == (one_worker[1] / f"{pid}.json").read_bytes()
+
+
+def test_unknown_protocol(tmp_path):
+    with pytest.raises(InputError, match="cannot open 'nosuchfs://x/m.tsv'"):
+        read_manifest("nosuchfs://x/m.tsv")
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text('{"id": "a", "source": "nosuchfs://x/a.fr", "target": "b.ar"}\n', encoding="utf-8")
+    report = align_batch(manifest, tmp_path / "out", workers=1)
+    [failure] = records(tmp_path / "out" / FAILURES_FILE)
+    assert report.failed == 1 and failure["type"] == "InputError" and "nosuchfs" in failure["error"]
+
+
+# --------------------------------------------------------------------------- the figures
+
+
+def test_stage_seconds(one_worker, two_workers):
+    for report, _ in (one_worker, two_workers):
+        stages = report.stage_seconds
+        assert set(stages) == {"read", "embed", "align", "format", "write"}
+        assert stages["embed"] > 0 and stages["align"] > 0 and stages["write"] > 0
+        # Summed over the pairs: no more than the workers' time.
+        assert sum(v for k, v in stages.items() if k != "write") <= report.seconds * 2
+        assert "time per stage, summed over workers: read " in report.summary()
+    assert one_worker[0].backend == "1 process" and two_workers[0].backend == "2 worker processes"
+
+
+def test_embed_time_includes_join_sessions():
+    """The embed stage counts the encoder's time wherever it encodes, join sessions included."""
+    import time as _time
+
+    from aligner._work import _TimedEncoder
+
+    class Session:
+        fast_joins = 4
+
+        def encode_joined(self, runs, sep):
+            _time.sleep(0.02)
+            return runs
+
+    class Encoder:
+        name = "fake"
+
+        def encode(self, texts):
+            _time.sleep(0.01)
+            return texts
+
+        def join_session(self):
+            return Session()
+
+    timed = _TimedEncoder(Encoder())
+    assert timed.name == "fake"
+    timed.encode(["a"])
+    session = timed.join_session()
+    assert session.fast_joins == 4
+    session.encode_joined([["a", "b"]], " ")
+    assert 0.03 <= timed.seconds < 1
