@@ -4,9 +4,13 @@
 sentences together, its score as a colour (the number on hover), sentences
 without a counterpart (1-0 and 0-1 beads) marked, right-to-left scripts
 right to left, and, when given the sentence-vs-sentence similarity matrix, a
-picture of it with the chosen path drawn over it. Everything is inline (CSS,
-the picture as SVG with an embedded PNG): the page opens anywhere, offline,
-and can be mailed as one file.
+picture of it with the chosen path drawn over it. An alignment made with
+``crossing=True`` also shows its links off the path (`Alignment.links`): a
+violet dot each in the picture (filled when the link crosses the path, hollow
+when it is in order) and a second table, one row a link; and, under each
+sentence without a counterpart, why (`Alignment.unaligned`) or the link it
+is in. Everything is inline (CSS, the picture as SVG with an embedded
+PNG): the page opens anywhere, offline, and can be mailed as one file.
 
 `align_with_similarity` runs `aligner.align` and returns the matrix as
 well, reusing the embeddings of the single sentences that the alignment
@@ -26,7 +30,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .alignment import Alignment, Bead
+from .alignment import Alignment, Bead, Link, Unaligned
 from .errors import InputError
 
 __all__ = ["render_html", "matrix_svg", "sentence_similarity", "align_with_similarity", "RTL_LANGS", "MAX_SIDE"]
@@ -218,13 +222,36 @@ def _matrix_svg(alignment: Alignment, sim: np.ndarray | None, max_side: int) -> 
             shape = f'<rect class="bead" x="{j}" y="{i}" width="{b}" height="{a}"/>'
         parts.append(f'<a href="#b{k}"><title>{label}</title>{shape}</a>')
         i, j = i + a, j + b
+    for k, link in enumerate(alignment.links):
+        # A dot in the link's cell, over the beads: a white halo under it keeps
+        # it visible on any colour of the matrix, and the non-scaling strokes
+        # keep it a few pixels wide when a cell is smaller than a pixel.
+        cx, cy, cls = link.target + 0.5, link.source + 0.5, "link crosses" if link.crosses else "link inorder"
+        circle = f'cx="{cx}" cy="{cy}" r="0.4"'
+        parts.append(
+            f'<a href="#l{k}"><title>{_esc(_link_label(k, link))}</title>'
+            f'<circle class="halo" {circle}/><circle class="{cls}" {circle}/></a>'
+        )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _link_label(k: int, link: Link) -> str:
+    order = "crosses the path" if link.crosses else "in order, off the path"
+    return f"link {k}: source {link.source} ↔ target {link.target}, probability {link.score:.3f}, {order}"
 
 
 _SVG_STYLE = (
     "<style>.bg{fill:#f2f2f5}.bead{fill:none;stroke:#ff2d55;stroke-width:2;vector-effect:non-scaling-stroke}"
     ".del{stroke:#ff9f0a;stroke-width:3;stroke-dasharray:4 2;vector-effect:non-scaling-stroke}</style>"
+)
+# The links' marks (only in a picture that has links): violet dots, filled
+# when the link crosses the path, hollow when it is in order.
+_LINK_COLOUR = "#8e44ff"
+_SVG_LINK_STYLE = (
+    "<style>.halo{fill:none;stroke:#fff;stroke-width:6;vector-effect:non-scaling-stroke}"
+    f".link{{stroke:{_LINK_COLOUR};stroke-width:3;vector-effect:non-scaling-stroke}}"
+    f".link.crosses{{fill:{_LINK_COLOUR}}}.link.inorder{{fill:none}}</style>"
 )
 
 
@@ -234,7 +261,9 @@ def matrix_svg(
     """The page's picture alone, as a standalone SVG file (styles inside).
 
     Rows are source sentences, columns target sentences; red boxes are the
-    beads with both sides, orange dashes the sentences without a counterpart.
+    beads with both sides, orange dashes the sentences without a counterpart,
+    and violet dots the links off the path (`Alignment.links`), filled when
+    the link crosses the path, hollow when it is in order.
 
     Args:
         alignment: whose path to draw.
@@ -247,8 +276,9 @@ def matrix_svg(
     svg = _matrix_svg(alignment, sim, max_side)
     height = max(1, round(width * n / max(m, 1)))
     head = f'<svg id="matrix-svg" xmlns="http://www.w3.org/2000/svg" '
+    style = _SVG_STYLE + (_SVG_LINK_STYLE if alignment.links else "")
     return svg.replace(head, head + f'width="{width}" height="{height}" ', 1).replace(
-        '<rect x="0"', _SVG_STYLE + '<rect x="0"', 1
+        '<rect x="0"', style + '<rect x="0"', 1
     ) + "\n"
 
 
@@ -278,17 +308,125 @@ def _score_colour(score: float) -> str:
     return f"hsl({t * 120:.0f}, 75%, 82%)"
 
 
-def _cell(alignment: Alignment, bead: Bead, side: str) -> str:
-    ids = bead.source if side == "src" else bead.target
+def _probability_colour(p: float) -> str:
+    """Red at probability 0, yellow at 0.5, green at 1."""
+    t = min(max(p, 0.0), 1.0)
+    return f"hsl({t * 120:.0f}, 75%, 82%)"
+
+
+class _Index:
+    """Where each sentence is: its bead, its links, its entry in `Alignment.unaligned`."""
+
+    def __init__(self, alignment: Alignment) -> None:
+        self.bead = {"source": {}, "target": {}}
+        for k, bead in enumerate(alignment.beads):
+            self.bead["source"].update(dict.fromkeys(bead.source, k))
+            self.bead["target"].update(dict.fromkeys(bead.target, k))
+        self.links: dict[tuple[str, int], list[int]] = {}
+        for k, link in enumerate(alignment.links):
+            self.links.setdefault(("source", link.source), []).append(k)
+            self.links.setdefault(("target", link.target), []).append(k)
+        self.unaligned: dict[tuple[str, int], list[Unaligned]] = {}
+        for u in alignment.unaligned:
+            self.unaligned.setdefault((u.side, u.id), []).append(u)
+
+
+def _side_attrs(alignment: Alignment, side: str) -> tuple[Sequence[str], str]:
     sents = alignment.source_sentences if side == "src" else alignment.target_sentences
     lang = alignment.source_lang if side == "src" else alignment.target_lang
-    attrs = f' lang="{_esc(lang)}"' if lang else ""
+    return sents, (f' lang="{_esc(lang)}"' if lang else "") + f' dir="{_dir(lang)}"'
+
+
+def _sentence(sents: Sequence[str], i: int, extra: str = "") -> str:
+    return f'<span class="s" data-id="{i}"><span class="sid">{i}</span>{_esc(sents[i])}{extra}</span>'
+
+
+def _cell(alignment: Alignment, bead: Bead, side: str, index: _Index | None = None) -> str:
+    ids = bead.source if side == "src" else bead.target
+    sents, attrs = _side_attrs(alignment, side)
+    lang = alignment.source_lang if side == "src" else alignment.target_lang
     if not ids:
-        return f'<td class="{side} gap" dir="{_dir(lang)}"><span class="gap-mark">no counterpart</span></td>'
-    body = " ".join(
-        f'<span class="s" data-id="{i}"><span class="sid">{i}</span>{_esc(sents[i])}</span>' for i in ids
+        notes = _gap_notes(alignment, bead, index) if index is not None else ""
+        return f'<td class="{side} gap" dir="{_dir(lang)}"><span class="gap-mark">no counterpart</span>{notes}</td>'
+    name = "source" if side == "src" else "target"
+
+    def refs(i: int) -> str:
+        if index is None or bead.is_deletion:  # a deletion's links are told in its gap cell
+            return ""
+        return "".join(
+            f' <a class="linkref" href="#l{k}" lang="en" dir="ltr" title="{_esc(_link_label(k, alignment.links[k]))}">'
+            f"↔ link {k}</a>"
+            for k in index.links.get((name, i), ())
+        )
+
+    body = " ".join(_sentence(sents, i, refs(i)) for i in ids)
+    return f'<td class="{side}"{attrs}>{body}</td>'
+
+
+def _gap_notes(alignment: Alignment, bead: Bead, index: _Index) -> str:
+    """Under a deletion's "no counterpart" mark: its link off the path, or why it has none."""
+    side, other = ("source", "target") if bead.source else ("target", "source")
+    ids = bead.source or bead.target
+    notes = []
+    for i in ids:
+        about = f"{side} {i}: " if len(ids) > 1 else ""
+        for k in index.links.get((side, i), ()):
+            link = alignment.links[k]
+            j = link.target if side == "source" else link.source
+            notes.append(
+                f'<span class="why linked" lang="en" dir="ltr">{_esc(about)}linked off the path: see '
+                f'<a href="#l{k}">link {k}</a> ({other} {j}, probability {link.score:.3f}'
+                f'{", crosses the path" if link.crosses else ""})</span>'
+            )
+        for u in index.unaligned.get((side, i), ()):
+            kb = index.bead[other].get(u.best)
+            best = f"{other} {u.best}" if kb is None else f'<a href="#b{kb}">{other} {u.best}</a>'
+            notes.append(
+                f'<span class="why reason" lang="en" dir="ltr" data-best="{u.best}">{_esc(about)}{_esc(u.reason)} '
+                f'<span class="best">(best counterpart: {best}, probability {u.score:.3f})</span></span>'
+            )
+    return "".join(notes)
+
+
+def _mark(cls: str) -> str:
+    """The matrix's mark for a link, small, for the legend and the links table."""
+    return (
+        '<svg class="mark" viewBox="0 0 12 12" width="12" height="12" aria-hidden="true">'
+        f'<circle class="halo" cx="6" cy="6" r="4"/><circle class="{cls}" cx="6" cy="6" r="4"/></svg>'
     )
-    return f'<td class="{side}"{attrs} dir="{_dir(lang)}">{body}</td>'
+
+
+def _links_section(alignment: Alignment, index: _Index) -> str:
+    if not alignment.links:
+        return ""
+    rows = []
+    for k, link in enumerate(alignment.links):
+        cls = "link crosses" if link.crosses else "link inorder"
+        order = "crosses the path" if link.crosses else "in order"
+        cells = []
+        for side, name, i in (("src", "source", link.source), ("tgt", "target", link.target)):
+            sents, attrs = _side_attrs(alignment, side)
+            kb = index.bead[name][i]
+            where = f' <a class="inbead" href="#b{kb}" lang="en" dir="ltr">bead {kb}</a>'
+            cells.append(f'<td class="{side}"{attrs}>{_sentence(sents, i, where)}</td>')
+        rows.append(
+            f'<tr id="l{k}" class="{cls}" data-source="{link.source}" data-target="{link.target}">'
+            f'<td class="n">{k}</td>'
+            f'<td class="score" style="background:{_probability_colour(link.score)}" '
+            f'title="probability {link.score:.4f} (margin {link.margin:.4f})">{link.score:.2f}</td>'
+            f'<td class="order">{_mark(cls)} {order}</td>{"".join(cells)}</tr>'
+        )
+    src_lang, tgt_lang = alignment.source_lang, alignment.target_lang
+    return f"""
+<h2 id="links">Links off the path</h2>
+<p class="note">Sentence pairs that match although the path does not join them (the beads above are unchanged): probability from red (0) to green (1); a link that crosses the path runs against the order of the beads.</p>
+<table class="beads links">
+<colgroup><col class="n"><col class="score"><col class="order"><col><col></colgroup>
+<thead><tr><th>link</th><th>prob.</th><th>order</th><th>source ({_esc(src_lang or "?")})</th><th dir="{_dir(tgt_lang)}">target ({_esc(tgt_lang or "?")})</th></tr></thead>
+<tbody>
+{chr(10).join(rows)}
+</tbody>
+</table>"""
 
 
 _CSS = """
@@ -329,6 +467,19 @@ tr.unaligned td.n { box-shadow: inset 4px 0 0 var(--gapline); }
 td.gap .gap-mark { font-size: 12px; color: var(--gapline); font-style: italic; }
 td.score.none { color: var(--gapline); }
 tr:target td { outline: 2px solid #ff2d55; outline-offset: -2px; }
+circle.halo { fill: none; stroke: #fff; stroke-width: 6; vector-effect: non-scaling-stroke; }
+circle.link { stroke: #8e44ff; stroke-width: 3; vector-effect: non-scaling-stroke; }
+circle.link.crosses { fill: #8e44ff; }
+circle.link.inorder { fill: none; }
+#matrix-svg a:hover circle.link { stroke-width: 5; }
+svg.mark { vertical-align: middle; overflow: visible; }
+h2 { font-size: 16px; margin: 24px 0 4px; }
+p.note { font-size: 12px; color: var(--muted); margin: 0 0 8px; }
+col.order { width: 9em; }
+td.order { font-size: 12px; white-space: nowrap; }
+.why { display: block; font-size: 12px; color: var(--muted); white-space: normal; }
+.why .best { white-space: nowrap; }
+a.linkref, a.inbead { font-size: 11px; color: #8e44ff; white-space: nowrap; }
 """
 
 
@@ -362,13 +513,19 @@ def render_html(
     kinds = Counter(b.kind for b in alignment.beads)
     kinds_text = ", ".join(f"{c} × {k}" for k, c in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))
     n_gap = sum(1 for b in alignment.beads if b.is_deletion)
+    index = _Index(alignment)
+    links = alignment.links
+    n_cross = sum(1 for link in links if link.crosses)
 
     rows = []
     for k, bead in enumerate(alignment.beads):
         if bead.is_deletion:
             cls = "bead unaligned"
             side = "source" if bead.source else "target"
-            score = f'<td class="score none" title="{bead.kind}: a {side} sentence with no counterpart">∅</td>'
+            why = "".join(
+                f"; {u.reason}" for i in (bead.source or bead.target) for u in index.unaligned.get((side, i), ())
+            )
+            score = f'<td class="score none" title="{bead.kind}: a {side} sentence with no counterpart{_esc(why)}">∅</td>'
         else:
             cls = "bead"
             score = (
@@ -377,7 +534,7 @@ def render_html(
             )
         rows.append(
             f'<tr id="b{k}" class="{cls}" data-kind="{bead.kind}"><td class="n">{k}<span class="kind">{bead.kind}</span></td>'
-            f"{score}{_cell(alignment, bead, 'src')}{_cell(alignment, bead, 'tgt')}</tr>"
+            f"{score}{_cell(alignment, bead, 'src', index)}{_cell(alignment, bead, 'tgt', index)}</tr>"
         )
 
     if sim is not None:
@@ -394,6 +551,17 @@ def render_html(
     signature = alignment.metadata.get("signature")
     sig_html = f"<code>{_esc(signature)}</code>" if signature else "not recorded"
     aspect = f"{max(m, 1)} / {max(n, 1)}"
+    links_head = links_legend = links_caption = ""
+    if links:
+        links_head = f" {len(links)} links off the path ({n_cross} crossing the path)."
+        links_legend = (
+            f'<span>· link off the path:</span>{_mark("link crosses")}<span>crosses the path</span>'
+            f'{_mark("link inorder")}<span>in order</span>'
+        )
+        links_caption = (
+            " Violet dots: sentence pairs linked off the path (filled: the link crosses the path; hollow: in order);"
+            " click one to go to its link."
+        )
 
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -407,8 +575,8 @@ def render_html(
 <body>
 <header>
 <h1>{_esc(title)}</h1>
-<p>{n} source sentences ({_esc(src_lang or "language unknown")}), {m} target sentences ({_esc(tgt_lang or "language unknown")}); {len(alignment.beads)} beads: {_esc(kinds_text)}; {n_gap} sentences without a counterpart.</p>
-<div class="legend"><span>bead score:</span><span class="swatch" style="background:{_score_colour(0.0)}"></span><span>≤ 0</span><span class="swatch" style="background:{_score_colour(0.25)}"></span><span>0.25</span><span class="swatch" style="background:{_score_colour(0.5)}"></span><span>≥ 0.5 (similarity above chance; hover for the exact value)</span><span class="swatch" style="background:var(--gap);border-color:var(--gapline)"></span><span>∅ no counterpart (1-0 / 0-1)</span></div>
+<p>{n} source sentences ({_esc(src_lang or "language unknown")}), {m} target sentences ({_esc(tgt_lang or "language unknown")}); {len(alignment.beads)} beads: {_esc(kinds_text)}; {n_gap} sentences without a counterpart.{links_head}</p>
+<div class="legend"><span>bead score:</span><span class="swatch" style="background:{_score_colour(0.0)}"></span><span>≤ 0</span><span class="swatch" style="background:{_score_colour(0.25)}"></span><span>0.25</span><span class="swatch" style="background:{_score_colour(0.5)}"></span><span>≥ 0.5 (similarity above chance; hover for the exact value)</span><span class="swatch" style="background:var(--gap);border-color:var(--gapline)"></span><span>∅ no counterpart (1-0 / 0-1)</span>{links_legend}</div>
 </header>
 <main>
 <section>
@@ -418,13 +586,13 @@ def render_html(
 <tbody>
 {chr(10).join(rows)}
 </tbody>
-</table>
+</table>{_links_section(alignment, index)}
 </section>
 <aside>
 <figure id="matrix" style="--aspect:{aspect}">
 <div class="axes"><span>target sentences ({_esc(tgt_lang or "?")}) →</span><span>{m}</span></div>
 {_matrix_svg(alignment, sim, max_side)}
-<figcaption>Rows: source sentences ({_esc(src_lang or "?")}, {n}, top to bottom); columns: target sentences. Brighter: more alike. Red boxes: the beads chosen; orange dashes: sentences left without a counterpart. Click a box to go to its bead.</figcaption>
+<figcaption>Rows: source sentences ({_esc(src_lang or "?")}, {n}, top to bottom); columns: target sentences. Brighter: more alike. Red boxes: the beads chosen; orange dashes: sentences left without a counterpart. Click a box to go to its bead.{links_caption}</figcaption>
 {matrix_note}
 </figure>
 </aside>

@@ -8,6 +8,7 @@ import struct
 import subprocess
 import sys
 import zlib
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -15,9 +16,9 @@ import numpy as np
 import pytest
 
 from aligner import __version__
-from aligner.alignment import Alignment, Bead
+from aligner.alignment import Alignment, Bead, Link, Unaligned
 from aligner.errors import InputError
-from aligner.view import MAX_SIDE, downsample, render_html, sentence_similarity
+from aligner.view import MAX_SIDE, downsample, matrix_svg, render_html, sentence_similarity
 
 ROOT = Path(__file__).resolve().parent.parent
 FR = ROOT / "seeds" / "ankara.fr.txt"
@@ -169,6 +170,151 @@ def test_matrix_png_and_path():
     assert len(Page(text).find("rect", class_="bead")) == 2
 
 
+def with_links():
+    """Two links off the path (one crossing, one in order), one unaligned sentence, one deletion with neither."""
+    src = ["Alpha <one>.", "Beta & co.", "Gamma.", "Delta \"quoted\".", "Epsilon.", "Zeta."]
+    tgt = ["ألف.", "باء.", "جيم.", "دال.", "هاء."]
+    beads = [
+        Bead((0,), (0,), 0.5), Bead((1,), ()), Bead((), (1,)), Bead((2,), (2,), 0.4),
+        Bead((3,), ()), Bead((), (3,)), Bead((4,), (4,), 0.3), Bead((5,), ()),
+    ]
+    links = [Link(3, 0, 0.91, 1.4, True), Link(1, 1, 0.64, 1.15, False)]
+    unaligned = [Unaligned("target", 3, 4, 0.12, "no counterpart reaches <0.5>: the best, source 4, has probability 0.120")]
+    return Alignment(src, tgt, beads, "en", "ar", {}, links, unaligned)
+
+
+def row_html(text, row_id):
+    """The HTML of the table row with id `row_id`."""
+    match = re.search(rf'<tr id="{row_id}"[^>]*>.*?</tr>', text, re.S)
+    assert match, row_id
+    return match.group(0)
+
+
+def svg_of(text):
+    return text[text.index('<svg id="matrix-svg"'):text.index("</svg>", text.index('<svg id="matrix-svg"'))]
+
+
+def test_links_table():
+    a = with_links()
+    text = render_html(a)
+    page = Page(text)
+    rows = [attrs for tag, attrs in page.tags if tag == "tr" and "link" in classes(attrs)]
+    assert [r["id"] for r in rows] == ["l0", "l1"]
+    assert [classes(r) for r in rows] == [["link", "crosses"], ["link", "inorder"]]
+    assert [(r["data-source"], r["data-target"]) for r in rows] == [("3", "0"), ("1", "1")]
+    # The link rows are not beads: the bead table is as before.
+    assert len([attrs for tag, attrs in page.tags if tag == "tr" and "bead" in classes(attrs)]) == 8
+    first, second = row_html(text, "l0"), row_html(text, "l1")
+    assert 'data-id="3"><span class="sid">3</span>Delta &quot;quoted&quot;.' in first
+    assert 'data-id="0"><span class="sid">0</span>ألف.' in first
+    assert "Beta &amp; co." in second and "باء." in second
+    assert '<a class="inbead" href="#b4"' in first and '<a class="inbead" href="#b0"' in first  # where each sentence is
+    assert "crosses the path" in first and "in order" not in first
+    assert "in order" in second and "crosses the path" not in second
+    assert re.search(r'<td class="tgt" lang="ar" dir="rtl">', first)
+    assert re.search(r'<td class="src" lang="en" dir="ltr">', second)
+    scores = re.findall(r'<td class="score" style="background:(hsl\([^)]*\))" title="probability ([0-9.]+)', first + second)
+    assert [p for _, p in scores] == ["0.9100", "0.6400"]
+    assert scores[0][0] != scores[1][0]  # coloured by probability
+    assert ">0.91</td>" in first and ">0.64</td>" in second
+    assert text.index('<table class="beads">') < text.index("Links off the path") < text.index('<tr id="l0"')
+    # Header, legend and caption name the links.
+    header = text[text.index("<header>"):text.index("</header>")]
+    assert "2 links off the path (1 crossing the path)" in header
+    assert 'class="link crosses"' in header and 'class="link inorder"' in header
+    caption = re.search(r"<figcaption>(.*?)</figcaption>", text, re.S).group(1)
+    assert "Violet dots" in caption and "hollow: in order" in caption
+    # A sentence of a full bead that is also linked points to its link.
+    bead0 = row_html(text, "b0")
+    assert '<a class="linkref" href="#l0"' in bead0 and "↔ link 0" in bead0
+
+
+def test_link_marks_in_matrix():
+    a = with_links()
+    text = render_html(a, similarity=np.eye(6, 5, dtype=np.float32))
+    svg = svg_of(text)
+    page = Page(svg)
+    marks = page.find("circle", class_="link crosses") + page.find("circle", class_="link inorder")
+    assert [(c["class"], c["cx"], c["cy"]) for c in marks] == [("link crosses", "0.5", "3.5"), ("link inorder", "1.5", "1.5")]
+    assert len(page.find("circle", class_="halo")) == 2
+    assert len(page.find("circle")) == 4
+    hrefs = [x["href"] for x in page.find("a")]
+    assert hrefs == [f"#b{k}" for k in range(8)] + ["#l0", "#l1"]
+    assert "<title>link 0: source 3 ↔ target 0, probability 0.910, crosses the path</title>" in svg
+    assert "<title>link 1: source 1 ↔ target 1, probability 0.640, in order, off the path</title>" in svg
+    # Beads and deletions are drawn as before, not as circles.
+    assert len(page.find("rect", class_="bead")) == 3
+    assert len(page.find("line", class_="del")) == 5
+    # Marks come after the path, so they are drawn over it; the page's CSS tells the two kinds apart.
+    assert svg.index("<circle") > svg.rindex('class="del"')
+    assert "circle.link.crosses { fill: #8e44ff; }" in text and "circle.link.inorder { fill: none; }" in text
+
+
+def test_deletion_reasons_and_links():
+    a = with_links()
+    text = render_html(a)
+    # Source 1 (bead 1) and source 3 (bead 4) are linked off the path.
+    bead1, bead4 = row_html(text, "b1"), row_html(text, "b4")
+    assert 'linked off the path: see <a href="#l1">link 1</a> (target 1, probability 0.640)' in bead1
+    assert 'linked off the path: see <a href="#l0">link 0</a> (target 0, probability 0.910, crosses the path)' in bead4
+    assert 'class="why reason"' not in bead1 + bead4
+    # Target 1 (bead 2) is the other end of link 1.
+    assert 'linked off the path: see <a href="#l1">link 1</a> (source 1, probability 0.640)' in row_html(text, "b2")
+    # Source 5 (bead 7) is in no link and has no unaligned entry: the mark alone.
+    bead7 = row_html(text, "b7")
+    assert "no counterpart" in bead7 and 'class="why' not in bead7
+    # Target 3 (bead 5): the reason, escaped, and its best counterpart (source 4, in bead 6).
+    bead5 = row_html(text, "b5")
+    gap = re.search(r'<td class="src gap"[^>]*>(.*?)</td>', bead5, re.S).group(1)
+    assert '<span class="gap-mark">no counterpart</span>' in gap
+    assert "no counterpart reaches &lt;0.5&gt;: the best, source 4, has probability 0.120" in gap
+    assert "<0.5>" not in text
+    assert 'data-best="4"' in gap and '(best counterpart: <a href="#b6">source 4</a>, probability 0.120)' in gap
+    score = Page(bead5).find("td", class_="score none")[0]
+    assert score["title"].endswith("; no counterpart reaches <0.5>: the best, source 4, has probability 0.120")
+    # Every in-page anchor leads somewhere.
+    page = Page(text)
+    ids = {attrs["id"] for _, attrs in page.tags if "id" in attrs}
+    targets = {x["href"][1:] for x in page.find("a")}
+    assert {"l0", "l1", "b0", "b4", "b6"} <= targets <= ids
+
+
+def test_nothing_of_links_without_them():
+    a = with_links()
+    plain = replace(a, links=(), unaligned=())
+    for text in (render_html(plain), render_html(plain, similarity=np.eye(6, 5, dtype=np.float32))):
+        page = Page(text)
+        assert not [attrs for tag, attrs in page.tags if tag == "tr" and "link" in classes(attrs)]
+        assert not page.find("circle") and not page.find("svg", class_="mark")
+        assert "Links off the path" not in text and "links off the path" not in text
+        assert "Violet" not in text and "linked off the path" not in text
+        assert 'class="why' not in text and 'class="linkref"' not in text
+        assert len(page.find("tr", class_="bead unaligned")) == 5
+    # Unaligned sentences without links: the reasons, but no links table.
+    text = render_html(replace(a, links=()))
+    assert "no counterpart reaches &lt;0.5&gt;" in text
+    assert "Links off the path" not in text and not Page(text).find("circle")
+
+
+def test_matrix_svg_standalone_with_links():
+    import xml.etree.ElementTree as ET
+
+    ns = "{http://www.w3.org/2000/svg}"
+    a = with_links()
+    svg = matrix_svg(a, np.eye(6, 5, dtype=np.float32))
+    root = ET.fromstring(svg)  # well-formed XML: the escaping holds
+    circles = [c.get("class") for c in root.iter(f"{ns}circle")]
+    assert circles == ["halo", "link crosses", "halo", "link inorder"]
+    assert ".link.crosses{fill:#8e44ff}" in svg and ".link.inorder{fill:none}" in svg
+    titles = [t.text for t in root.iter(f"{ns}title")]
+    assert titles[-2:] == [
+        "link 0: source 3 ↔ target 0, probability 0.910, crosses the path",
+        "link 1: source 1 ↔ target 1, probability 0.640, in order, off the path",
+    ]
+    plain = matrix_svg(replace(a, links=()), np.eye(6, 5, dtype=np.float32))
+    assert "<circle" not in plain and ".halo" not in plain and ".link" not in plain
+
+
 def test_bad_similarity():
     with pytest.raises(InputError, match=r"at most \(3, 3\)"):
         render_html(small(), similarity=np.zeros((4, 3)))
@@ -276,10 +422,13 @@ def chromium_binary():
 
 @pytest.fixture(scope="module")
 def seeds_page(tmp_path_factory):
-    """The seeds' alignment and its page, with the similarity matrix."""
+    """The seeds' alignment and its page, with the similarity matrix and links off the path."""
     from aligner.view import align_with_similarity
 
-    alignment, sim = align_with_similarity(FR.read_text(encoding="utf-8"), AR.read_text(encoding="utf-8"))
+    # A low threshold, so that the page has links to show (the beads are the same with or without).
+    alignment, sim = align_with_similarity(
+        FR.read_text(encoding="utf-8"), AR.read_text(encoding="utf-8"), crossing=True, link_threshold=0.01,
+    )
     path = tmp_path_factory.mktemp("browser") / "seeds.html"
     path.write_text(render_html(alignment, similarity=sim, title="Ankara: fr ↔ ar"), encoding="utf-8")
     return alignment, path
@@ -297,6 +446,7 @@ const rtl = [...document.querySelectorAll('td.tgt[dir=rtl]:not(.gap)')];
 const cell = rtl[0], first = cell.querySelector('.s');
 const svg = document.getElementById('matrix-svg');
 const box = svg.getBoundingClientRect();
+const links = [...svg.querySelectorAll('circle.link')];
 return {
   rows: rows.length,
   unaligned: document.querySelectorAll('tr.unaligned').length,
@@ -312,6 +462,16 @@ return {
   scoreTitle: document.querySelector('tr.bead:not(.unaligned) td.score').title,
   footer: document.querySelector('footer').textContent,
   resources: performance.getEntriesByType('resource').map(e => e.name).filter(n => !n.startsWith('data:')),
+  linkMarks: links.length,
+  linkMarksShown: links.filter(c => { const r = c.getBoundingClientRect(); return r.width >= 4 && r.height >= 4; }).length,
+  crossingOnTop: links.filter(c => c.classList.contains('crosses')).filter(c => {
+    const r = c.getBoundingClientRect();
+    return document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2) === c;
+  }).length,
+  linkStrokes: [...new Set(links.map(c => getComputedStyle(c).stroke))],
+  linkFills: links.map(c => [c.classList.contains('crosses'), getComputedStyle(c).fill]),
+  linkRows: [...document.querySelectorAll('tr.link')].filter(e => e.getClientRects().length > 0).length,
+  why: [...document.querySelectorAll('tr.unaligned .why')].filter(e => e.getClientRects().length > 0).length,
 };
 """
 
@@ -341,6 +501,24 @@ def check_probe(probe, alignment):
     assert probe["scoreTitle"].startswith("score ")
     assert alignment.metadata["signature"] in probe["footer"]
     assert probe["resources"] == []  # nothing fetched from anywhere
+    # The links off the path: a violet dot each, big enough to see, filled when
+    # the link crosses the path (then on top at its centre), and a row each.
+    n_links, n_cross = len(alignment.links), sum(link.crosses for link in alignment.links)
+    assert probe["linkMarks"] == n_links > 0
+    assert probe["linkMarksShown"] == n_links
+    assert probe["crossingOnTop"] == n_cross
+    assert probe["linkStrokes"] == ["rgb(142, 68, 255)"]
+    assert all((fill != "none") == crosses for crosses, fill in probe["linkFills"])
+    assert probe["linkRows"] == n_links
+    # Under each sentence without a counterpart: its link or why it has none.
+    notes = 0
+    for bead in alignment.beads:
+        if bead.is_deletion:
+            side = "source" if bead.source else "target"
+            for i in bead.source or bead.target:
+                notes += sum(getattr(link, side) == i for link in alignment.links)
+                notes += sum(u.side == side and u.id == i for u in alignment.unaligned)
+    assert probe["why"] == notes == deletions  # each deletion here is linked or explained, once
 
 
 def test_page_in_headless_chromium(seeds_page, tmp_path, monkeypatch):
@@ -392,6 +570,9 @@ def _dump_dom_check(chromium, page, alignment, profile, shot):
     assert sum("unaligned" in classes(a) for a in rows) == sum(b.is_deletion for b in alignment.beads)
     assert any(a.get("dir") == "rtl" for t, a in parsed.tags if t == "td")
     assert parsed.find("svg", id="matrix-svg")
+    marks = parsed.find("circle", class_="link crosses") + parsed.find("circle", class_="link inorder")
+    assert len(marks) == len(alignment.links) > 0
+    assert sum("link" in classes(a) for t, a in parsed.tags if t == "tr") == len(alignment.links)
     shutil.rmtree(profile)
     profile.mkdir()
     proc = subprocess.run([*flags, f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120)
