@@ -14,17 +14,18 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-from .alignment import Alignment, Bead
+from .alignment import Alignment, Bead, Link, Unaligned
 from .errors import (
     AlignerError, AlignerWarning, ClusterError, EncoderError, FormatError, InputError, LanguageError,
 )
 
 if TYPE_CHECKING:
     from .batch import align_batch
+    from .mining import MinedPair, mine
     from .pipeline import align
 
 __all__ = [
-    "align", "align_batch", "Alignment", "Bead", "AlignerError", "AlignerWarning", "InputError", "LanguageError",
+    "align", "align_batch", "mine", "Alignment", "Bead", "Link", "Unaligned", "MinedPair", "AlignerError", "AlignerWarning", "InputError", "LanguageError",
     "EncoderError", "FormatError", "ClusterError", "__version__",
 ]
 
@@ -34,6 +35,10 @@ def __getattr__(name: str) -> Any:
         from .pipeline import align
 
         return align
+    if name in ("mine", "MinedPair"):
+        from . import mining
+
+        return getattr(mining, name)
     if name == "align_batch":
         from .batch import align_batch
 

@@ -12,7 +12,7 @@ from typing import Any, Iterator, Sequence
 
 from .errors import InputError
 
-__all__ = ["Bead", "Alignment"]
+__all__ = ["Bead", "Link", "Unaligned", "Alignment"]
 
 
 @dataclass(frozen=True)
@@ -44,12 +44,55 @@ class Bead:
 
 
 @dataclass(frozen=True)
+class Link:
+    """A source and a target sentence that match although the path does not join them.
+
+    Attributes:
+        source: id of the source sentence.
+        target: id of the target sentence.
+        score: probability that the two say the same thing, in [0, 1]
+            (as `aligner.mining.MinedPair.score`).
+        margin: the ratio margin it comes from.
+        crosses: True when the link runs against the order of the path.
+    """
+
+    source: int
+    target: int
+    score: float
+    margin: float
+    crosses: bool
+
+
+@dataclass(frozen=True)
+class Unaligned:
+    """A sentence that is in no pair, with why.
+
+    Attributes:
+        side: ``"source"`` or ``"target"``.
+        id: the sentence's id on its side.
+        best: id of its best counterpart on the other side.
+        score: probability of that best pair, in [0, 1].
+        reason: why the pair was not made, in words.
+    """
+
+    side: str
+    id: int
+    best: int
+    score: float
+    reason: str
+
+
+@dataclass(frozen=True)
 class Alignment:
     """Two lists of sentences and the ordered beads that join them.
 
     Iterating yields ``(source_text, target_text)`` pairs, one per bead, the
     sentences of a side joined by a space (an empty string for the missing
     side of a 1-0 or 0-1 bead).
+
+    ``links`` and ``unaligned`` are filled by ``align(..., crossing=True)``
+    (`aligner.crossing`): sentence pairs that match off the monotone path, and
+    the sentences in no pair with the reason. They are empty otherwise.
     """
 
     source_sentences: tuple[str, ...]
@@ -58,12 +101,23 @@ class Alignment:
     source_lang: str | None = None
     target_lang: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict, compare=False)
+    links: tuple[Link, ...] = ()
+    unaligned: tuple[Unaligned, ...] = ()
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "source_sentences", tuple(self.source_sentences))
-        object.__setattr__(self, "target_sentences", tuple(self.target_sentences))
-        object.__setattr__(self, "beads", tuple(self.beads))
-        _check_coverage(self.beads, len(self.source_sentences), len(self.target_sentences))
+        for name in ("source_sentences", "target_sentences", "beads", "links", "unaligned"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        n, m = len(self.source_sentences), len(self.target_sentences)
+        _check_coverage(self.beads, n, m)
+        for k, link in enumerate(self.links):
+            if not (0 <= link.source < n and 0 <= link.target < m):
+                raise InputError(f"link {k} joins source {link.source} and target {link.target}, outside the documents")
+        for k, u in enumerate(self.unaligned):
+            size, other = (n, m) if u.side == "source" else (m, n) if u.side == "target" else (-1, -1)
+            if size < 0:
+                raise InputError(f"unaligned entry {k} has side {u.side!r}; expected 'source' or 'target'")
+            if not (0 <= u.id < size and 0 <= u.best < other):
+                raise InputError(f"unaligned entry {k} names {u.side} {u.id} (best {u.best}), outside the documents")
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         for bead in self.beads:

@@ -1,7 +1,9 @@
 """The ``aligner`` command: a thin layer over the library's own functions.
 
     aligner align SRC TGT [--src-lang fr] [--tgt-lang ar] [--presplit] [--format tsv|json|vecalign|tmx] [-o FILE]
-    aligner view SRC TGT [--src-lang fr] [--tgt-lang ar] [--presplit] -o page.html
+                    [--crossing [--link-threshold P]]
+    aligner view SRC TGT [--src-lang fr] [--tgt-lang ar] [--presplit] [--crossing] -o page.html
+    aligner mine SRC TGT [--threshold P] [--presplit] [-o FILE]
     aligner view --from-json alignment.json -o page.html
     aligner eval GOLD TEST
     aligner align-batch MANIFEST -o OUTDIR [--workers N | --cluster tcp://HOST:PORT | --cluster local:N]
@@ -75,6 +77,24 @@ def _add_input_options(a: argparse.ArgumentParser, required: bool = True) -> Non
     a.add_argument("--cache-dir", default=None, help="folder for an on-disk embedding cache")
 
 
+def _add_crossing_options(a: argparse.ArgumentParser) -> None:
+    a.add_argument("--crossing", action="store_true",
+                   help="also find sentence pairs off the monotone path (out of order, partial) and say why each "
+                   "unaligned sentence is left out; written by --format json and shown by aligner view")
+    a.add_argument("--link-threshold", type=_probability, default=0.5, metavar="P",
+                   help="the smallest probability of such a link (default: 0.5)")
+
+
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a probability between 0 and 1, got {text!r}")
+    return value
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -95,6 +115,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_input_options(a)
     a.add_argument("--format", default="tsv", choices=FORMATS, help="output format (default: tsv)")
     a.add_argument("-o", "--output", default="-", help="output file (default: stdout)")
+    _add_crossing_options(a)
 
     v = sub.add_parser(
         "view", help="align two documents (or read a JSON alignment) and write one HTML page to look at it",
@@ -106,6 +127,18 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--no-matrix", action="store_true", help="leave the similarity matrix out (no embeddings computed)")
     v.add_argument("--title", help="the page's title (default: the file names)")
     v.add_argument("-o", "--output", default="-", help="output HTML file (default: stdout)")
+    _add_crossing_options(v)
+
+    m = sub.add_parser(
+        "mine", help="find the sentence pairs of two unordered sentence lists that translate each other",
+        description="Bitext mining: no order is assumed. Each pair is scored by the ratio margin and a calibrated "
+        "probability (aligner.mining); pairs are one to one, best first. Output: TSV with source_id, target_id, "
+        "score, margin, source_text, target_text.",
+    )
+    _add_input_options(m)
+    m.add_argument("--threshold", type=_probability, default=0.5, metavar="P",
+                   help="the smallest probability a pair must have (default: 0.5)")
+    m.add_argument("-o", "--output", default="-", help="output file (default: stdout)")
 
     b = sub.add_parser(
         "align-batch", help="align every document pair of a manifest, one output file per pair",
@@ -160,6 +193,8 @@ def _run_align(fn, src, tgt, args, **kwargs):
     """Call `fn` (align or align_with_similarity), printing the library's warnings once, on stderr."""
     if args.cache_dir:
         kwargs["cache_dir"] = args.cache_dir
+    if getattr(args, "crossing", False):
+        kwargs.update(crossing=True, link_threshold=args.link_threshold)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", AlignerWarning)
         result = fn(src, tgt, source_lang=args.src_lang, target_lang=args.tgt_lang, encoder=args.encoder, **kwargs)
@@ -186,10 +221,39 @@ def _cmd_align(args) -> int:
     from .formats import dumps
     from .pipeline import align
 
+    if args.crossing and args.format != "json":
+        raise AlignerError(
+            f"--crossing needs --format json (or aligner view): the {args.format} format has no place for links "
+            "off the path"
+        )
     src, tgt = _read_pair(args)
     result = _run_align(align, src, tgt, args)
     _write_output(dumps(result, args.format), args.output)
     return 0
+
+
+def _cmd_mine(args) -> int:
+    from ._input import sentences_of
+    from .mining import mine
+
+    src, tgt = _read_pair(args)
+    if not args.presplit:
+        # The order of the sentences does not matter to mine, but a text file
+        # still has to be cut into them, as align would.
+        src = list(sentences_of(src, args.src_lang, "source")[1])
+        tgt = list(sentences_of(tgt, args.tgt_lang, "target")[1])
+    kwargs = {"cache_dir": args.cache_dir} if args.cache_dir else {}
+    pairs = mine(src, tgt, encoder=args.encoder, threshold=args.threshold, **kwargs)
+    lines = ["source_id\ttarget_id\tscore\tmargin\tsource_text\ttarget_text"]
+    for p in pairs:
+        lines.append(f"{p.source}\t{p.target}\t{p.score:.6f}\t{p.margin:.6f}\t{_one_line(src[p.source])}\t"
+                     f"{_one_line(tgt[p.target])}")
+    _write_output("\n".join(lines) + "\n", args.output)
+    return 0
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _encoder_of(signature: str | None) -> tuple[Any, str | None]:
@@ -279,7 +343,9 @@ def _cmd_align_batch(args) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
-    commands = {"align": _cmd_align, "view": _cmd_view, "eval": _cmd_eval, "align-batch": _cmd_align_batch}
+    commands = {
+        "align": _cmd_align, "view": _cmd_view, "eval": _cmd_eval, "align-batch": _cmd_align_batch, "mine": _cmd_mine,
+    }
     try:
         return commands[args.command](args)
     except AlignerError as exc:

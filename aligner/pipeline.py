@@ -10,21 +10,21 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import __version__
+from ._input import sentences_of
 from ._text import joiner
 from .alignment import Alignment, Bead
 from .checks import length_warning
 from .encoders import EmbeddingStore, encoder_name, get_encoder
 from .errors import AlignerWarning, InputError
-from .langid import detect_language, normalize_lang
 from .scoring import ScoreParams, make_side
 from .search import SearchParams, best_path, max_runs, path_margins, runs_to_refine, search_band
-from .segment import looks_like_heading, split_sentences
+from .segment import looks_like_heading
 
 __all__ = ["align", "parse_options"]
 
 _SEARCH_OPTIONS = {f.name for f in dataclasses.fields(SearchParams)}
 _SCORE_OPTIONS = {f.name for f in dataclasses.fields(ScoreParams)}
-_OTHER_OPTIONS = {"cache_dir", "max_chars", "progress", "joined_texts"}
+_OTHER_OPTIONS = {"cache_dir", "max_chars", "progress", "joined_texts", "crossing", "link_threshold"}
 _JOINED_TEXTS = ("lazy", "all", "none")
 # Each round embeds what the path needs; it settles in 2-4 rounds on the
 # development sets. The cap only guards against a path that keeps moving.
@@ -62,7 +62,12 @@ def align(
             stderr is a terminal), ``joined_texts`` ("lazy": embed the joined
             text of only the runs the search is about to choose, round after
             round until the path needs nothing new; "all": of every run;
-            "none": score every run by the sum of its sentences' vectors).
+            "none": score every run by the sum of its sentences' vectors),
+            ``crossing`` (True: also find sentence pairs off the monotone
+            path, in ``Alignment.links``, and list the sentences in no pair
+            with the reason, in ``Alignment.unaligned``; see
+            `aligner.crossing`), ``link_threshold`` (the smallest probability
+            of such a link, 0.5).
 
     Returns:
         An `Alignment` whose beads cover every sentence of both sides exactly once, in order.
@@ -74,11 +79,9 @@ def align(
     """
     search, score, joined = parse_options(options)
 
-    src_lang = _language(source, source_lang, "source")
-    tgt_lang = _language(target, target_lang, "target")
     max_chars = options.get("max_chars", 1000)
-    src = _sentences(source, src_lang, "source", max_chars)
-    tgt = _sentences(target, tgt_lang, "target", max_chars)
+    src_lang, src = sentences_of(source, source_lang, "source", max_chars)
+    tgt_lang, tgt = sentences_of(target, target_lang, "target", max_chars)
     message = length_warning(src, tgt)
     if message:
         warnings.warn(message, AlignerWarning, stacklevel=2)
@@ -118,13 +121,23 @@ def align(
         pairs, make_side(vs, ks, len_s, lone_s, join_s.vectors), make_side(vt, kt, len_t, lone_t, join_t.vectors)
     )
     beads = [Bead(s, t, round(mg, 6)) for (s, t), mg in zip(pairs, margins)]
+    links, unaligned = (), ()
+    threshold = options.get("link_threshold", 0.5)
+    if options.get("crossing", False):
+        from .crossing import off_path
+
+        links, unaligned = off_path(beads, vs, vt, threshold)
     metadata = {
-        "signature": signature(encoder_name(enc), search, score, joined),
+        "signature": signature(encoder_name(enc), search, score, joined)
+        + (f"|links:{threshold}" if options.get("crossing", False) else ""),
         "encoded_texts": store.n_encoded,
         "joined_from_sentences": store.fast_joins,
         "rounds": rounds,
     }
-    return Alignment(src, tgt, beads, source_lang=src_lang, target_lang=tgt_lang, metadata=metadata)
+    return Alignment(
+        src, tgt, beads, source_lang=src_lang, target_lang=tgt_lang, metadata=metadata, links=links,
+        unaligned=unaligned,
+    )
 
 
 def parse_options(options: dict[str, Any]) -> tuple[SearchParams, ScoreParams, str]:
@@ -199,8 +212,13 @@ def _check_numbers(options: dict) -> None:
             need = "a whole number" if kind is int else "a number"
             bound = f" >= {low}" if low is not None else ""
             raise InputError(f"option {name} must be {need}{bound}; got {value!r}")
-    if "length_penalty" in options and not isinstance(options["length_penalty"], bool):
-        raise InputError(f"option length_penalty must be True or False; got {options['length_penalty']!r}")
+    for name in ("length_penalty", "crossing"):
+        if name in options and not isinstance(options[name], bool):
+            raise InputError(f"option {name} must be True or False; got {options[name]!r}")
+    if "link_threshold" in options:
+        value = options["link_threshold"]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+            raise InputError(f"option link_threshold must be a probability between 0 and 1; got {value!r}")
 
 
 def _check_bead_types(types) -> None:
@@ -216,33 +234,3 @@ def _check_bead_types(types) -> None:
             f"bead_types must be (n, m) pairs of counts >= 0, not both 0, and include (1, 0) and (0, 1) "
             f"so that every sentence can be placed; got {types!r}"
         )
-
-
-def _language(doc, lang: str | None, side: str) -> str | None:
-    if lang is not None:
-        return normalize_lang(lang)
-    if not isinstance(doc, (str, list, tuple)):
-        return None  # _sentences names the wrong type
-    text = doc if isinstance(doc, str) else " ".join(s for s in doc if isinstance(s, str))
-    if not text.strip():
-        return None  # the emptiness is reported by _sentences, with a better message
-    return detect_language(text)
-
-
-def _sentences(doc, lang: str | None, side: str, max_chars: int) -> tuple[str, ...]:
-    if isinstance(doc, str):
-        sents = split_sentences(doc, lang, max_chars=max_chars) if doc.strip() else []
-    elif isinstance(doc, (list, tuple)):
-        for k, s in enumerate(doc):
-            if not isinstance(s, str):
-                raise InputError(f"{side} sentence {k} is {type(s).__name__}, not str")
-        sents = list(doc)
-    else:
-        raise InputError(f"{side} must be a string or a list of strings, not {type(doc).__name__}")
-    if not sents:
-        raise InputError(f"the {side} side is empty: there is nothing to align")
-    blank = [k for k, s in enumerate(sents) if not s.strip()]
-    if blank:
-        # A blank sentence has no meaning to embed; refusing it beats silently dropping it.
-        raise InputError(f"{side} sentence {blank[0]} is empty or only white space ({len(blank)} such)")
-    return tuple(sents)

@@ -9,8 +9,13 @@
       "source_sentences": ["Hello.", "..."],
       "target_sentences": ["مرحبا.", "..."],
       "beads": [{"source": [0], "target": [0, 1], "score": 0.93}, ...],
-      "metadata": {}
+      "metadata": {},
+      "links": [{"source": 4, "target": 9, "score": 0.62, "margin": 1.35, "crosses": true}, ...],
+      "unaligned": [{"side": "target", "id": 2, "best": 0, "score": 0.04, "reason": "..."}, ...]
     }
+
+``links`` and ``unaligned`` (from ``align(..., crossing=True)``) are written
+only when there are some, so other files stay as they were.
 
 Written with ``ensure_ascii=False`` (UTF-8 text stays readable), one sentence
 and one bead a line so that diffs stay small. Everything round-trips exactly,
@@ -23,17 +28,21 @@ line and column; errors in the content name the JSON path
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any, Sequence
 
-from ..alignment import Alignment, Bead
-from ..errors import FormatError
+from ..alignment import Alignment, Bead, Link, Unaligned
+from ..errors import FormatError, InputError
 from .vecalign import _build
 
 __all__ = ["VERSION", "dumps", "loads"]
 
 VERSION = 1
-_KEYS = ("version", "source_lang", "target_lang", "source_sentences", "target_sentences", "beads", "metadata")
+_KEYS = (
+    "version", "source_lang", "target_lang", "source_sentences", "target_sentences", "beads", "metadata", "links",
+    "unaligned",
+)
 _REQUIRED = ("version", "source_sentences", "target_sentences", "beads")
 
 
@@ -63,6 +72,10 @@ def dumps(alignment: Alignment) -> str:
         f'"beads": {block(beads)}',
         f'"metadata": {metadata}',
     ]
+    if alignment.links:
+        fields.append(f'"links": {block([enc(_link_dict(x)) for x in alignment.links])}')
+    if alignment.unaligned:
+        fields.append(f'"unaligned": {block([enc(_unaligned_dict(u)) for u in alignment.unaligned])}')
     return "{\n" + ",\n".join("  " + f for f in fields) + "\n}\n"
 
 
@@ -108,7 +121,49 @@ def loads(
     entries = [(f"beads[{k}]", _bead(b, f"beads[{k}]")) for k, b in enumerate(doc["beads"])]
     alignment = _build(entries, sents["source_sentences"], sents["target_sentences"], False, **langs)
     alignment.metadata.update(metadata)
+    if "links" in doc or "unaligned" in doc:
+        links = tuple(_record(x, f"links[{k}]", _LINK_FIELDS, Link) for k, x in enumerate(_list(doc, "links")))
+        unaligned = tuple(
+            _record(x, f"unaligned[{k}]", _UNALIGNED_FIELDS, Unaligned) for k, x in enumerate(_list(doc, "unaligned"))
+        )
+        try:
+            alignment = dataclasses.replace(alignment, links=links, unaligned=unaligned)
+        except InputError as e:  # an id outside the documents
+            raise FormatError(str(e)) from None
     return alignment
+
+
+# The fields of a link and of an unaligned entry, with the JSON types each may have.
+_LINK_FIELDS = {"source": (int,), "target": (int,), "score": (int, float), "margin": (int, float), "crosses": (bool,)}
+_UNALIGNED_FIELDS = {"side": (str,), "id": (int,), "best": (int,), "score": (int, float), "reason": (str,)}
+
+
+def _link_dict(link: Link) -> dict:
+    return {"source": int(link.source), "target": int(link.target), "score": float(link.score),
+            "margin": float(link.margin), "crosses": bool(link.crosses)}
+
+
+def _unaligned_dict(u: Unaligned) -> dict:
+    return {"side": u.side, "id": int(u.id), "best": int(u.best), "score": float(u.score), "reason": u.reason}
+
+
+def _list(doc: dict, key: str) -> list:
+    value = doc.get(key, [])
+    if not isinstance(value, list):
+        raise FormatError(f"{key}: expected a list, got {_kind(value)}")
+    return value
+
+
+def _record(value: Any, where: str, fields: dict, cls):
+    if not isinstance(value, dict) or set(value) != set(fields):
+        got = sorted(value) if isinstance(value, dict) else _kind(value)
+        raise FormatError(f"{where}: expected an object with the keys {', '.join(fields)}, got {got}")
+    for key, types in fields.items():
+        v = value[key]
+        # bool is an int subclass: only a field meant as a boolean takes one.
+        if type(v) not in types or (type(v) is int and v < 0 and key in ("source", "target", "id", "best")):
+            raise FormatError(f"{where}.{key}: got {_kind(v)}, expected {' or '.join(t.__name__ for t in types)}")
+    return cls(**{k: float(v) if float in fields[k] else v for k, v in value.items()})
 
 
 def _strings(value: Any, where: str) -> list[str]:
