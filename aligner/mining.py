@@ -41,7 +41,7 @@ import numpy as np
 from .encoders import EmbeddingStore, get_encoder
 from .errors import InputError
 
-__all__ = ["MinedPair", "mine", "ratio_margin_candidates", "probability", "NEIGHBOURS"]
+__all__ = ["MinedPair", "mine", "ratio_margin_candidates", "neighbour_means", "probability", "NEIGHBOURS"]
 
 # Neighbours averaged in the margin's denominator (Artetxe & Schwenk used 4).
 NEIGHBOURS = 4
@@ -76,13 +76,14 @@ def probability(margin: np.ndarray | float) -> np.ndarray | float:
 
 
 def ratio_margin_candidates(
-    vs: np.ndarray, vt: np.ndarray, k: int = NEIGHBOURS
+    vs: np.ndarray, vt: np.ndarray, k: int = NEIGHBOURS, knn: tuple[np.ndarray, np.ndarray] | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Each sentence's best counterpart by ratio margin, in both directions.
 
     Args:
         vs, vt: (n, d) and (m, d) unit vectors.
         k: neighbours in the margin's denominator (fewer if a side is shorter).
+        knn: `neighbour_means` of the same vectors, if the caller has them already.
 
     Returns:
         ``(best_t, margin_s, best_s, margin_t)``: for each source sentence its
@@ -91,17 +92,8 @@ def ratio_margin_candidates(
     vs = np.ascontiguousarray(vs, np.float32)
     vt = np.ascontiguousarray(vt, np.float32)
     n, m = len(vs), len(vt)
-    ks, kt = min(k, m), min(k, n)
     rows = max(1, _BLOCK_CELLS // max(m, 1))
-    # Pass 1: the mean of each sentence's k best cosines on the other side.
-    knn_s = np.empty(n, np.float64)
-    top_t = np.full((kt, m), -np.inf, np.float32)  # running k best per target
-    for a in range(0, n, rows):
-        block = vs[a : a + rows] @ vt.T
-        knn_s[a : a + rows] = np.partition(block, m - ks, axis=1)[:, m - ks :].mean(axis=1)
-        both = np.concatenate([top_t, block])
-        top_t = np.partition(both, len(both) - kt, axis=0)[len(both) - kt :]
-    knn_t = top_t.mean(axis=0, dtype=np.float64)
+    knn_s, knn_t = neighbour_means(vs, vt, k) if knn is None else knn
     # Pass 2: the ratio margins, keeping the best of each row and column.
     best_t = np.zeros(n, np.int64)
     margin_s = np.full(n, -np.inf)
@@ -117,6 +109,31 @@ def ratio_margin_candidates(
         best_s[better] = col[better] + a
         margin_t[better] = val[better]
     return best_t, margin_s, best_s, margin_t
+
+
+def neighbour_means(vs: np.ndarray, vt: np.ndarray, k: int = NEIGHBOURS) -> tuple[np.ndarray, np.ndarray]:
+    """The mean cosine of each sentence with its k nearest neighbours on the other side (the margin's denominator).
+
+    Args:
+        vs, vt: (n, d) and (m, d) unit vectors.
+        k: neighbours averaged (fewer if a side is shorter).
+
+    Returns:
+        ``(knn_s, knn_t)``, of shapes (n,) and (m,).
+    """
+    vs = np.ascontiguousarray(vs, np.float32)
+    vt = np.ascontiguousarray(vt, np.float32)
+    n, m = len(vs), len(vt)
+    ks, kt = min(k, m), min(k, n)
+    rows = max(1, _BLOCK_CELLS // max(m, 1))
+    knn_s = np.empty(n, np.float64)
+    top_t = np.full((kt, m), -np.inf, np.float32)  # running k best per target
+    for a in range(0, n, rows):
+        block = vs[a : a + rows] @ vt.T
+        knn_s[a : a + rows] = np.partition(block, m - ks, axis=1)[:, m - ks :].mean(axis=1)
+        both = np.concatenate([top_t, block])
+        top_t = np.partition(both, len(both) - kt, axis=0)[len(both) - kt :]
+    return knn_s, top_t.mean(axis=0, dtype=np.float64)
 
 
 def mine(

@@ -155,17 +155,32 @@ def run_cli(*args):
     )
 
 
-def test_cli_crossing_needs_json_and_writes_links():
-    bad = run_cli("align", "seeds/ankara.fr.txt", "seeds/ankara.ar.txt", "--crossing")
+FR_MOVED = [
+    "Le conseil municipal s'est réuni lundi soir.", "Le maire a présenté le budget de l'année prochaine.",
+    "Les écoles recevront de nouveaux ordinateurs.", "La piscine fermera pour travaux en été.",
+    "Les habitants pourront donner leur avis en ligne.", "La prochaine séance aura lieu en mars.",
+]
+# The same in English, with the mayor's sentence moved to the end.
+EN_MOVED = [
+    "The town council met on Monday evening.", "Schools will receive new computers.",
+    "The swimming pool will close for works in the summer.", "Residents will be able to give their opinion online.",
+    "The next session will take place in March.", "The mayor presented next year's budget.",
+]
+
+
+def test_cli_crossing_needs_json_and_writes_links(tmp_path):
+    (tmp_path / "fr.txt").write_text("\n".join(FR_MOVED) + "\n", encoding="utf-8")
+    (tmp_path / "en.txt").write_text("\n".join(EN_MOVED) + "\n", encoding="utf-8")
+    files = (tmp_path / "fr.txt", tmp_path / "en.txt", "--presplit")
+    bad = run_cli("align", *files, "--crossing")
     assert bad.returncode == 2 and b"--crossing needs --format json" in bad.stderr
-    ok = run_cli("align", "seeds/ankara.fr.txt", "seeds/ankara.ar.txt", "--crossing", "--format", "json",
-                 "--link-threshold", "0.03")
+    ok = run_cli("align", *files, "--crossing", "--format", "json")
     assert ok.returncode == 0, ok.stderr.decode()
     al = loads(ok.stdout.decode("utf-8"), "json")
-    assert al.links and all(x.score >= 0.03 for x in al.links)
-    assert al.unaligned and all(u.reason for u in al.unaligned)
-    worse = run_cli("align", "seeds/ankara.fr.txt", "seeds/ankara.ar.txt", "--crossing", "--format", "json",
-                    "--link-threshold", "2")
+    assert [(x.source, x.target, x.crosses) for x in al.links] == [(1, 5, True)]
+    assert al.links[0].score >= 0.5
+    assert al.beads == loads(run_cli("align", *files, "--format", "json").stdout.decode("utf-8"), "json").beads
+    worse = run_cli("align", *files, "--crossing", "--format", "json", "--link-threshold", "2")
     assert worse.returncode == 2 and b"probability between 0 and 1" in worse.stderr
 
 

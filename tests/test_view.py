@@ -1,5 +1,6 @@
 """Tests of the HTML view (aligner/view.py), ending with the page in a real headless browser."""
 
+import dataclasses
 import json
 import os
 import re
@@ -425,9 +426,13 @@ def seeds_page(tmp_path_factory):
     """The seeds' alignment and its page, with the similarity matrix and links off the path."""
     from aligner.view import align_with_similarity
 
-    # A low threshold, so that the page has links to show (the beads are the same with or without).
-    alignment, sim = align_with_similarity(
-        FR.read_text(encoding="utf-8"), AR.read_text(encoding="utf-8"), crossing=True, link_threshold=0.01,
+    alignment, sim = align_with_similarity(FR.read_text(encoding="utf-8"), AR.read_text(encoding="utf-8"), crossing=True)
+    # The seeds have no link that beats the path at any threshold, so the page is
+    # given two by hand, one each way, to have something to show.
+    links = (Link(0, 2, 0.61, 1.37, True), Link(11, 12, 0.55, 1.35, False))
+    linked = {("source", 0), ("target", 2), ("source", 11), ("target", 12)}
+    alignment = dataclasses.replace(
+        alignment, links=links, unaligned=[u for u in alignment.unaligned if (u.side, u.id) not in linked],
     )
     path = tmp_path_factory.mktemp("browser") / "seeds.html"
     path.write_text(render_html(alignment, similarity=sim, title="Ankara: fr ↔ ar"), encoding="utf-8")
