@@ -86,7 +86,7 @@ def _exact_margin(vs, vt, ns, nt, ei_s, ei_t, ex_s, ex_t, bs, bt, bx, by, a, b, 
 @numba.njit(cache=True)
 def bead_margin(arrays, a, b, i, j):
     """Similarity above chance of source run i-a..i-1 and target run j-b..j-1."""
-    (vs, vt, ns, nt, ei_s, ei_t, ex_s, ex_t, sims, offs, c0, bs, bt, cs, ct, lone_s, lone_t, bx, by) = arrays
+    (vs, vt, ns, nt, ei_s, ei_t, ex_s, ex_t, sims, offs, c0, bs, bt, cs, ct, lone_s, lone_t, bx, by, an_s, an_t) = arrays
     if ei_s[a - 1, i - a] < 0 and ei_t[b - 1, j - b] < 0:
         return _sum_margin(sims, offs, c0, ns, nt, bs, bt, a, b, i, j)
     return _exact_margin(vs, vt, ns, nt, ei_s, ei_t, ex_s, ex_t, bs, bt, bx, by, a, b, i, j)
@@ -103,14 +103,48 @@ def _has_lone(flags, start, end):
 
 
 @numba.njit(cache=True)
-def band_dp(lo, hi, arrays, ratio, types, skip, size_exponent, length_penalty, min_margin, part_margin, part_weight):
+def _bit_count(x):
+    """Set bits of a non-negative int64 (anchor sets use bits 0-62)."""
+    c = 0
+    while x != 0:
+        x &= x - 1
+        c += 1
+    return c
+
+
+@numba.njit(cache=True)
+def _anchor_agreement(an_s, an_t, s0, s1, t0, t1):
+    """(shared - unshared) / all anchors of two runs, in [-1, 1]; 0 unless both runs have some.
+
+    A run's anchors are the union of its sentences' (see aligner.anchors).
+    A run with none says little (a translator drops a number or a quote
+    more often than a wrong pairing invents one), so it scores 0 rather
+    than -1: counting it against the bead lost beads on Text+Berg (page
+    footers) and the seeds.
+    """
+    x = 0
+    for p in range(s0, s1):
+        x |= an_s[p]
+    y = 0
+    for q in range(t0, t1):
+        y |= an_t[q]
+    if x == 0 or y == 0:
+        return 0.0
+    return (_bit_count(x & y) - _bit_count(x ^ y)) / _bit_count(x | y)
+
+
+@numba.njit(cache=True)
+def band_dp(
+    lo, hi, arrays, ratio, types, skip, size_exponent, length_penalty, min_margin, part_margin, part_weight,
+    anchor_weight,
+):
     """Best path in the band lo..hi: (i, j, bead type) at the end of each bead, in order.
 
     The gain of a bead is computed here, in the loop, rather than in a
     function of its own: numba does not inline a function of this many
     array arguments, and the call cost ten times the arithmetic.
     """
-    (vs, vt, ns, nt, ei_s, ei_t, ex_s, ex_t, sims, offs_s, c0, bs, bt, cs, ct, lone_s, lone_t, bx, by) = arrays
+    (vs, vt, ns, nt, ei_s, ei_t, ex_s, ex_t, sims, offs_s, c0, bs, bt, cs, ct, lone_s, lone_t, bx, by, an_s, an_t) = arrays
     n = lo.shape[0] - 1
     offs = np.zeros(n + 2, np.int64)
     for i in range(n + 1):
@@ -183,6 +217,10 @@ def band_dp(lo, hi, arrays, ratio, types, skip, size_exponent, length_penalty, m
                         ls = (cs[i] - cs[i - a]) * ratio
                         lt = ct[j] - ct[j - b]
                         g *= np.log2(1.0 + min(ls, lt) / max(ls, lt, 1.0))
+                    if anchor_weight != 0.0:
+                        # Added to the gain, not the margin: scaled by the bead's size it
+                        # would pay a merge more for the same shared anchors.
+                        g += anchor_weight * _anchor_agreement(an_s, an_t, i - a, i, j - b, j)
                 if prev + g > best:
                     best = prev + g
                     arg = t

@@ -13,6 +13,7 @@ from . import __version__
 from ._input import sentences_of
 from ._text import joiner
 from .alignment import Alignment, Bead
+from .anchors import anchor_masks
 from .checks import length_warning
 from .encoders import EmbeddingStore, encoder_name, get_encoder
 from .errors import AlignerWarning, InputError
@@ -56,7 +57,9 @@ def align(
         **options: ``bead_types`` (the (n, m) sizes a bead may have),
             ``window`` (band half-width, in sentences), ``full_cells``,
             ``skip`` (gain of an unaligned sentence), ``size_exponent``,
-            ``length_penalty``, ``min_margin``, ``part_margin``, ``part_weight``, ``cache_dir`` (on-disk embedding cache),
+            ``length_penalty``, ``min_margin``, ``part_margin``, ``part_weight``,
+            ``anchor_weight`` (bonus of a bead whose sides share numbers or
+            quotes, `aligner.anchors`; 0 turns it off), ``cache_dir`` (on-disk embedding cache),
             ``max_chars`` (longest sentence before it is re-split),
             ``progress`` (True/False; by default a bar on long runs when
             stderr is a terminal), ``joined_texts`` ("lazy": embed the joined
@@ -96,6 +99,7 @@ def align(
     len_t = np.array([len(t) for t in tgt], dtype=np.float64)
     lone_s = np.array([looks_like_heading(x) for x in src], dtype=np.bool_)
     lone_t = np.array([looks_like_heading(x) for x in tgt], dtype=np.bool_)
+    anchors_s, anchors_t = anchor_masks(src, tgt) if score.anchor_weight else (None, None)
 
     vs = store.get(src)
     vt = store.get(tgt)
@@ -109,7 +113,8 @@ def align(
     while True:
         rounds += 1
         pairs = best_path(
-            vs, vt, len_s, len_t, search, score, lone_s, lone_t, join_s.vectors, join_t.vectors, band=band
+            vs, vt, len_s, len_t, search, score, lone_s, lone_t, join_s.vectors, join_t.vectors, band=band,
+            anchors_s=anchors_s, anchors_t=anchors_t,
         )
         if joined != "lazy" or rounds >= _MAX_ROUNDS:
             break
@@ -188,7 +193,7 @@ def signature(encoder: str, search: SearchParams, score: ScoreParams, joined: st
     types = ",".join(f"{a}-{b}" for a, b in search.bead_types)
     return (
         f"aligner:{__version__}|enc:{encoder}|types:{types}|window:{search.window}|full:{search.full_cells}"
-        f"|skip:{score.skip}|size:{score.size_exponent}|lenpen:{int(score.length_penalty)}|minmargin:{score.min_margin}|partmargin:{score.part_margin}|partweight:{score.part_weight}|joined:{joined}"
+        f"|skip:{score.skip}|size:{score.size_exponent}|lenpen:{int(score.length_penalty)}|minmargin:{score.min_margin}|partmargin:{score.part_margin}|partweight:{score.part_weight}|anchorweight:{score.anchor_weight}|joined:{joined}"
     )
 
 
@@ -196,7 +201,7 @@ def signature(encoder: str, search: SearchParams, score: ScoreParams, joined: st
 _NUMBERS = {
     "window": (int, 0), "full_cells": (int, 0), "max_chars": (int, 1),
     "skip": (float, None), "size_exponent": (float, None), "min_margin": (float, None), "part_margin": (float, None),
-    "part_weight": (float, None),
+    "part_weight": (float, None), "anchor_weight": (float, None),
 }
 
 

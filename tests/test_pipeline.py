@@ -311,8 +311,10 @@ class TestOptions:
 
     @pytest.mark.parametrize(
         "option",
-        [{"full_cells": None}, {"skip": "a"}, {"window": "x"}, {"window": -1}, {"size_exponent": "big"}, {"part_weight": "x"}],
-        ids=["full_cells=None", "skip=str", "window=str", "window=-1", "size_exponent=str", "part_weight=str"],
+        [{"full_cells": None}, {"skip": "a"}, {"window": "x"}, {"window": -1}, {"size_exponent": "big"}, {"part_weight": "x"},
+         {"anchor_weight": "x"}],
+        ids=["full_cells=None", "skip=str", "window=str", "window=-1", "size_exponent=str", "part_weight=str",
+             "anchor_weight=str"],
     )
     def test_bad_option_value(self, option):
         # errors.py: every error a user can cause by what they pass in is one
@@ -337,12 +339,13 @@ class TestOptions:
 
     def test_options_reach_signature(self):
         al = align(["Un."], ["One."], source_lang="fr", target_lang="en", encoder=FAKE, window=3, skip=-0.5,
-                   length_penalty=False, part_weight=0.2)
+                   length_penalty=False, part_weight=0.2, anchor_weight=0.0)
         sig = al.metadata["signature"]
         assert "window:3" in sig
         assert "skip:-0.5" in sig
         assert "lenpen:0" in sig
         assert "partweight:0.2" in sig
+        assert "anchorweight:0.0" in sig
         assert "enc:hashed-fake" in sig
 
 

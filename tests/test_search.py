@@ -254,3 +254,29 @@ def test_part_weight_weighs_a_merge_by_its_weakest_sentence():
 
     assert beads_at(0.0) == [((2,), (2, 3)), ((3,), (4,))]
     assert beads_at(0.8) == [((2,), (2,)), ((), (3,))]
+
+
+def test_anchors_pull_a_sentence_into_the_bead_that_shares_them():
+    # Target 2 is as like source 1 as source 2; a shared anchor (a number,
+    # a quote) on one of them decides which bead takes it, whichever side.
+    rng = np.random.default_rng(1)
+
+    def unit(x):
+        return x / np.linalg.norm(x)
+
+    e = [unit(rng.standard_normal(64)) for _ in range(5)]
+    src = np.array(e)
+    tgt = np.array(e[:2] + [unit(e[1] + e[2])] + e[2:])
+    len_s, len_t = np.full(5, 50.0), np.full(6, 50.0)
+
+    def beads(anchored_src, weight=0.5):
+        an_s = np.zeros(5, np.int64)
+        an_t = np.zeros(6, np.int64)
+        an_s[anchored_src] = an_t[2] = 1 << 3
+        path = best_path(src, tgt, len_s, len_t, SearchParams(), ScoreParams(anchor_weight=weight),
+                         anchors_s=an_s, anchors_t=an_t)
+        return path[1:3]
+
+    assert beads(1) == [((1,), (1, 2)), ((2,), (3,))]
+    assert beads(2) == [((1,), (1,)), ((2,), (2, 3))]
+    assert beads(1, weight=0.0) == beads(2, weight=0.0)  # no weight, no say
