@@ -18,18 +18,30 @@ from .checks import length_warning
 from .encoders import EmbeddingStore, encoder_name, get_encoder
 from .errors import AlignerWarning, InputError
 from .scoring import ScoreParams, make_side
-from .search import SearchParams, best_path, max_runs, path_margins, runs_to_refine, search_band
+from .search import SearchParams, best_path, max_runs, path_margins, refine_order, runs_to_refine, search_band
 from .segment import looks_like_heading
 
 __all__ = ["align", "parse_options"]
 
 _SEARCH_OPTIONS = {f.name for f in dataclasses.fields(SearchParams)}
 _SCORE_OPTIONS = {f.name for f in dataclasses.fields(ScoreParams)}
-_OTHER_OPTIONS = {"cache_dir", "max_chars", "progress", "joined_texts", "crossing", "link_threshold"}
+_OTHER_OPTIONS = {"cache_dir", "max_chars", "progress", "joined_texts", "joined_budget", "crossing", "link_threshold"}
 _JOINED_TEXTS = ("lazy", "all", "none")
 # Each round embeds what the path needs; it settles in 2-4 rounds on the
 # development sets. The cap only guards against a path that keeps moving.
 _MAX_ROUNDS = 8
+# The lazy rounds' joined texts, in characters, as a fraction of the
+# sentences' characters, for an encoder that must encode each joined text
+# whole (sentence-transformers): a document's merges are many (a third of
+# Text+Berg's beads) and, embedded all, their joined texts cost about half
+# the encoding of the sentences. The cheapest-to-skip are the confident
+# beads, whose joined text rarely moves the path: with this budget USE
+# scores within .004 of embedding every run on each set (docs/how-it-works.md).
+_JOINED_BUDGET = 0.2
+# A short document may always spend this much: it costs little, and each of
+# its few merges weighs much in its result (the seeds fall from .906 to .805
+# with the budget alone).
+_MIN_BUDGET_CHARS = 2000
 # Below this many texts a progress bar would only flicker.
 _PROGRESS_MIN_TEXTS = 2000
 
@@ -66,6 +78,11 @@ def align(
             text of only the runs the search is about to choose, round after
             round until the path needs nothing new; "all": of every run;
             "none": score every run by the sum of its sentences' vectors),
+            ``joined_budget`` (lazy mode: the joined texts embedded, in
+            characters, at most this fraction of the sentences', at least
+            2000; None: no limit. By default 0.2 for an encoder that encodes
+            each joined text whole, None for one that makes them cheaply from
+            their sentences, as USE does),
             ``crossing`` (True: also find sentence pairs off the monotone
             path, in ``Alignment.links``, and list the sentences in no pair
             with the reason, in ``Alignment.unaligned``; see
@@ -95,6 +112,7 @@ def align(
     if progress is None:
         progress = sys.stderr.isatty() and len(src) + len(tgt) >= _PROGRESS_MIN_TEXTS
     store = EmbeddingStore(enc, cache_dir=options.get("cache_dir"), progress=bool(progress))
+    fraction = options.get("joined_budget", None if store.cheap_joins else _JOINED_BUDGET)
     len_s = np.array([len(s) for s in src], dtype=np.float64)
     len_t = np.array([len(t) for t in tgt], dtype=np.float64)
     lone_s = np.array([looks_like_heading(x) for x in src], dtype=np.bool_)
@@ -109,6 +127,8 @@ def align(
     if joined == "all":
         join_s.embed({(k, i) for k in range(2, ks + 1) for i in range(len(src) - k + 1)})
         join_t.embed({(k, j) for k in range(2, kt + 1) for j in range(len(tgt) - k + 1)})
+    # Characters of joined text the lazy rounds may still embed (None: no limit).
+    left = None if fraction is None else max(fraction * (len_s.sum() + len_t.sum()), _MIN_BUDGET_CHARS)
     rounds = 0
     while True:
         rounds += 1
@@ -118,7 +138,12 @@ def align(
         )
         if joined != "lazy" or rounds >= _MAX_ROUNDS:
             break
-        need_s, need_t = runs_to_refine(pairs, ks, kt)
+        if left is None:
+            need_s, need_t = runs_to_refine(pairs, ks, kt)
+        else:
+            sides = (make_side(vs, ks, len_s, lone_s, join_s.vectors), make_side(vt, kt, len_t, lone_t, join_t.vectors))
+            order = refine_order(pairs, path_margins(pairs, *sides), ks, kt)
+            (need_s, need_t), left = _affordable(order, (join_s, join_t), left)
         if not (join_s.embed(need_s) | join_t.embed(need_t)):
             break  # the path needs no text it has not seen: it is final
 
@@ -133,7 +158,7 @@ def align(
 
         links, unaligned = off_path(beads, vs, vt, threshold)
     metadata = {
-        "signature": signature(encoder_name(enc), search, score, joined)
+        "signature": signature(encoder_name(enc), search, score, joined, fraction)
         + (f"|links:{threshold}" if options.get("crossing", False) else ""),
         "encoded_texts": store.n_encoded,
         "joined_from_sentences": store.fast_joins,
@@ -157,6 +182,9 @@ def parse_options(options: dict[str, Any]) -> tuple[SearchParams, ScoreParams, s
         raise InputError(f"unknown option(s) {', '.join(sorted(unknown))}; known options: {known}")
     _check_bead_types(options.get("bead_types", SearchParams.bead_types))
     _check_numbers(options)
+    budget = options.get("joined_budget")
+    if budget is not None and not (_is_number(budget) and np.isfinite(budget) and budget >= 0):
+        raise InputError(f"option joined_budget must be a number >= 0 or None; got {budget!r}")
     joined = options.get("joined_texts", "lazy")
     if joined not in _JOINED_TEXTS:
         raise InputError(f"option joined_texts must be one of {', '.join(_JOINED_TEXTS)}; got {joined!r}")
@@ -168,6 +196,20 @@ def parse_options(options: dict[str, Any]) -> tuple[SearchParams, ScoreParams, s
     return search, score, joined
 
 
+def _affordable(order, joiners, left: float):
+    """The runs of `order` not embedded yet that fit, in order, in `left` characters: ((source, target), left)."""
+    take: tuple[set, set] = (set(), set())
+    for side, run in order:
+        if run in joiners[side].vectors or run in take[side]:
+            continue
+        cost = joiners[side].chars(run)
+        if cost > left:
+            break  # the rest are less needed: stop rather than pick the short ones among them
+        left -= cost
+        take[side].add(run)
+    return take, left
+
+
 class _Joiner:
     """Embeddings of the joined text of runs of one side, made on demand."""
 
@@ -176,6 +218,11 @@ class _Joiner:
         self._sentences = sentences
         self._sep = sep
         self.vectors: dict[tuple[int, int], np.ndarray] = {}
+
+    def chars(self, run: tuple[int, int]) -> int:
+        """Length of the joined text of run (length, first sentence)."""
+        k, i = run
+        return sum(len(s) for s in self._sentences[i : i + k]) + (k - 1) * len(self._sep)
 
     def embed(self, runs) -> bool:
         """Embed the runs (length, first sentence) not embedded yet; True if there were any."""
@@ -188,12 +235,16 @@ class _Joiner:
         return True
 
 
-def signature(encoder: str, search: SearchParams, score: ScoreParams, joined: str = "lazy") -> str:
+def signature(
+    encoder: str, search: SearchParams, score: ScoreParams, joined: str = "lazy", joined_budget: float | None = None
+) -> str:
     """The settings that change results, as one comparable string."""
     types = ",".join(f"{a}-{b}" for a, b in search.bead_types)
+    # The budget is named only where it applies, so that unlimited lazy runs keep their signature.
+    budget = f"|joinedbudget:{joined_budget}" if joined == "lazy" and joined_budget is not None else ""
     return (
         f"aligner:{__version__}|enc:{encoder}|types:{types}|window:{search.window}|full:{search.full_cells}"
-        f"|skip:{score.skip}|size:{score.size_exponent}|lenpen:{int(score.length_penalty)}|minmargin:{score.min_margin}|partmargin:{score.part_margin}|partweight:{score.part_weight}|anchorweight:{score.anchor_weight}|joined:{joined}"
+        f"|skip:{score.skip}|size:{score.size_exponent}|lenpen:{int(score.length_penalty)}|minmargin:{score.min_margin}|partmargin:{score.part_margin}|partweight:{score.part_weight}|anchorweight:{score.anchor_weight}|joined:{joined}{budget}"
     )
 
 
@@ -210,7 +261,7 @@ def _check_numbers(options: dict) -> None:
         if name not in options:
             continue
         value = options[name]
-        ok_type = isinstance(value, (int, float)) and not isinstance(value, bool)
+        ok_type = _is_number(value)
         if kind is int:
             ok_type = ok_type and float(value).is_integer()
         if not ok_type or not np.isfinite(value) or (low is not None and value < low):
@@ -224,6 +275,10 @@ def _check_numbers(options: dict) -> None:
         value = options["link_threshold"]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
             raise InputError(f"option link_threshold must be a probability between 0 and 1; got {value!r}")
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _check_bead_types(types) -> None:

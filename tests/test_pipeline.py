@@ -201,6 +201,39 @@ class TestSentenceLists:
         with pytest.raises(InputError, match="joined_texts"):
             align(["Un."], ["One."], source_lang="fr", target_lang="en", encoder=RecordingEncoder(), joined_texts="some")
 
+    def test_joined_budget_option_checked(self):
+        for bad in (-0.1, "some", True, float("nan")):
+            with pytest.raises(InputError, match="joined_budget"):
+                align(["Un."], ["One."], source_lang="fr", target_lang="en", encoder=FAKE, joined_budget=bad)
+
+    def test_joined_budget_caps_joined_texts_of_an_encoder_without_cheap_joins(self):
+        # Bag-of-words vectors of the lower-cased words, so that a target
+        # sentence made of two source sentences (in capitals, so as to be
+        # other texts) is a perfect 2-1 merge; every other pair is merged.
+        class BagOfWords(RecordingEncoder):
+            name = "bag-of-words"
+
+            def encode(self, texts):
+                self.seen.extend(texts)
+                return np.array([hashed_vectors(t.lower().split()).sum(axis=0) for t in texts])
+
+        rng = np.random.default_rng(0)
+        vocab = [f"w{k}" for k in range(300)]
+        src = [" ".join(rng.choice(vocab, 6)) + "." for _ in range(240)]
+        tgt = [(src[i] + " " + src[i + 1] if i % 4 == 0 else src[i]).upper() for i in range(240) if i % 4 != 1]
+        sentences = set(src) | set(tgt)
+
+        def joined_chars(enc):
+            return sum(len(t) for t in enc.seen if t not in sentences)
+
+        capped, free = BagOfWords(), BagOfWords()
+        al = align(src, tgt, source_lang="en", target_lang="en", encoder=capped)
+        align(src, tgt, source_lang="en", target_lang="en", encoder=free, joined_budget=None)
+        budget = 0.2 * sum(map(len, src + tgt))
+        assert 0 < joined_chars(capped) <= budget < joined_chars(free)
+        assert "|joinedbudget:0.2" in al.metadata["signature"]
+        assert sum(b.kind == "2-1" for b in al.beads) == 60
+
     def test_each_text_encoded_once(self):
         enc = RecordingEncoder()
         al = align(["Oui.", "Non.", "Oui."], ["Yes.", "No.", "Yes."], source_lang="fr", target_lang="en", encoder=enc)
@@ -347,6 +380,9 @@ class TestOptions:
         assert "partweight:0.2" in sig
         assert "anchorweight:0.0" in sig
         assert "enc:hashed-fake" in sig
+        assert "joinedbudget:0.2" in sig  # a callable has no cheap joins: the default budget applies
+        assert "joinedbudget" not in align(["Un."], ["One."], source_lang="fr", target_lang="en", encoder=FAKE,
+                                           joined_budget=None).metadata["signature"]
 
 
 sentence = st.text(alphabet="abcdefghij klmnop.,", min_size=1, max_size=30).filter(lambda s: s.strip())

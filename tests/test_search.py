@@ -280,3 +280,19 @@ def test_anchors_pull_a_sentence_into_the_bead_that_shares_them():
     assert beads(1) == [((1,), (1, 2)), ((2,), (3,))]
     assert beads(2) == [((1,), (1,)), ((2,), (2, 3))]
     assert beads(1, weight=0.0) == beads(2, weight=0.0)  # no weight, no say
+
+
+def test_refine_order_puts_rivals_first_then_the_closest_beads():
+    from aligner.search import refine_order, runs_to_refine
+
+    # A 2-1 bead, a 1-2 bead, an unaligned target sentence, a 3-1 bead.
+    path = [((0, 1), (0,)), ((2,), (1, 2)), ((), (3,)), ((3, 4, 5), (4,))]
+    margins = [0.2, 0.5, 0.0, 0.1]
+    assert refine_order(path, margins, 5, 5) == [
+        (0, (3, 3)), (1, (2, 3)), (1, (3, 1)),  # target 3 merged into either neighbour, and the 3-1 it rivals
+        (0, (2, 0)), (1, (2, 1)),  # the other beads' runs, lowest margin first: the 2-1 (0.2), the 1-2 (0.5)
+    ]
+    # The same runs as runs_to_refine, each once.
+    order = refine_order(path, margins, 5, 5)
+    assert runs_to_refine(path, 5, 5) == tuple({run for side, run in order if side == k} for k in (0, 1))
+    assert len(order) == len(set(order))

@@ -61,6 +61,11 @@ class EmbeddingStore:
         self._session = opener() if callable(opener) else None
 
     @property
+    def cheap_joins(self) -> bool:
+        """Whether joined texts are made from their sentences rather than encoded whole."""
+        return self._session is not None
+
+    @property
     def fast_joins(self) -> int:
         """Joined texts made from their sentences' state rather than encoded whole."""
         return self._session.fast_joins if self._session is not None else 0
