@@ -66,28 +66,28 @@ def off_path(
     """
     knn_s, knn_t = neighbour_means(vs, vt)
     best_t, margin_s, best_s, margin_t = ratio_margin_candidates(vs, vt, knn=(knn_s, knn_t))
-    # What the path gives each sentence: its best margin inside its own bead (-inf when it is in no pair).
+    # What the path gives each sentence: its best margin inside its own bead
+    # (-inf when it is in no pair), and the bead it is in.
     held_s = np.full(len(vs), -np.inf)
     held_t = np.full(len(vt), -np.inf)
-    for bead in beads:
-        if bead.source and bead.target:
-            src, tgt = list(bead.source), list(bead.target)
+    bead_of_s = np.empty(len(vs), np.int64)
+    bead_of_t = np.empty(len(vt), np.int64)
+    for k, bead in enumerate(beads):
+        src, tgt = list(bead.source), list(bead.target)
+        bead_of_s[src] = k
+        bead_of_t[tgt] = k
+        if src and tgt:
             block = (np.asarray(vs[src], np.float64) @ np.asarray(vt[tgt], np.float64).T) / (
                 (knn_s[src, None] + knn_t[None, tgt]) / 2.0
             )
             held_s[src] = block.max(axis=1)
             held_t[tgt] = block.max(axis=0)
-    bead_of_s = np.empty(len(vs), np.int64)
-    bead_of_t = np.empty(len(vt), np.int64)
-    for k, bead in enumerate(beads):
-        bead_of_s[list(bead.source)] = k
-        bead_of_t[list(bead.target)] = k
     candidates = {(i, int(j)): float(r) for i, (j, r) in enumerate(zip(best_t, margin_s))}
     for j, (i, r) in enumerate(zip(best_s, margin_t)):
         candidates.setdefault((int(i), j), float(r))
     links: list[Link] = []
-    linked_s: dict[int, int] = {}
-    linked_t: dict[int, int] = {}
+    linked_s: set[int] = set()
+    linked_t: set[int] = set()
     for (i, j), r in sorted(candidates.items(), key=lambda kv: (-kv[1], kv[0])):
         p = float(probability(r))
         if p < threshold:
@@ -96,16 +96,16 @@ def off_path(
             continue
         if r < held_s[i] or r < held_t[j]:
             continue  # the path gives one of the two a better counterpart: see the module docstring
-        linked_s[i] = j
-        linked_t[j] = i
+        linked_s.add(i)
+        linked_t.add(j)
         links.append(Link(i, j, p, r, _crosses(beads, i, j, int(bead_of_s[i]), int(bead_of_t[j]))))
     unaligned = []
-    for side, own, best, margins, linked, bead_of_best, other in (
-        ("source", "source", best_t, margin_s, linked_s, bead_of_t, "target"),
-        ("target", "target", best_s, margin_t, linked_t, bead_of_s, "source"),
+    for side, best, margins, linked, other in (
+        ("source", best_t, margin_s, linked_s, "target"),
+        ("target", best_s, margin_t, linked_t, "source"),
     ):
-        for k, bead in enumerate(beads):
-            ids = getattr(bead, own)
+        for bead in beads:
+            ids = getattr(bead, side)
             if not bead.is_deletion or not ids or ids[0] in linked:
                 continue
             i = ids[0]

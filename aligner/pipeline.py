@@ -152,14 +152,15 @@ def align(
     )
     beads = [Bead(s, t, round(mg, 6)) for (s, t), mg in zip(pairs, margins)]
     links, unaligned = (), ()
+    crossing = options.get("crossing", False)
     threshold = options.get("link_threshold", 0.5)
-    if options.get("crossing", False):
+    if crossing:
         from .crossing import off_path
 
         links, unaligned = off_path(beads, vs, vt, threshold)
     metadata = {
         "signature": signature(encoder_name(enc), search, score, joined, fraction)
-        + (f"|links:{threshold}" if options.get("crossing", False) else ""),
+        + (f"|links:{threshold}" if crossing else ""),
         "encoded_texts": store.n_encoded,
         "joined_from_sentences": store.fast_joins,
         "rounds": rounds,

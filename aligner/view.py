@@ -304,8 +304,7 @@ def _span(ids: Sequence[int]) -> str:
 
 def _score_colour(score: float) -> str:
     """Red at 0 or below, yellow around 0.25, green from 0.5 (USE v3 margins)."""
-    t = min(max(score / 0.5, 0.0), 1.0)
-    return f"hsl({t * 120:.0f}, 75%, 82%)"
+    return _probability_colour(score / 0.5)
 
 
 def _probability_colour(p: float) -> str:
