@@ -91,6 +91,7 @@ class Results:
         self.speed: dict[str, dict[str, dict]] = {}
         self.scaling: list[dict] = []
         self.batch: dict = {}
+        self.st_speed: dict[str, dict] = {}
         self.skipped: dict[str, str] = {}
         self.aligner_signature: str | None = None
         self.encoder: dict = {}
@@ -133,13 +134,14 @@ class Results:
             "speed": self.speed,
             "scaling": self.scaling,
             "batch": self.batch,
+            "st_speed": self.st_speed,
             "skipped": self.skipped,
         }
 
 
 _RESULTS = pytest.StashKey[Results]()
 _ENV = ("ALIGNER_BENCH_THREADS", "ALIGNER_BENCH_CACHE", "ALIGNER_SHARED_DATA", "ALIGNER_BENCH_MERGE")
-_SECTIONS = ("accuracy", "speed", "scaling", "batch")
+_SECTIONS = ("accuracy", "speed", "scaling", "batch", "st_speed")
 
 
 def pytest_configure(config) -> None:

