@@ -86,7 +86,7 @@ def _exact_margin(vs, vt, ns, nt, ei_s, ei_t, ex_s, ex_t, bs, bt, bx, by, a, b, 
 @numba.njit(cache=True)
 def bead_margin(arrays, a, b, i, j):
     """Similarity above chance of source run i-a..i-1 and target run j-b..j-1."""
-    (vs, vt, ns, nt, ei_s, ei_t, ex_s, ex_t, sims, offs, c0, bs, bt, cs, ct, lone_s, lone_t, bx, by, an_s, an_t) = arrays
+    (vs, vt, ns, nt, ei_s, ei_t, ex_s, ex_t, sims, offs, c0, bs, bt, cs, ct, lone_s, lone_t, bx, by, an_s, an_t, pa_s, pa_t) = arrays
     if ei_s[a - 1, i - a] < 0 and ei_t[b - 1, j - b] < 0:
         return _sum_margin(sims, offs, c0, ns, nt, bs, bt, a, b, i, j)
     return _exact_margin(vs, vt, ns, nt, ei_s, ei_t, ex_s, ex_t, bs, bt, bx, by, a, b, i, j)
@@ -98,6 +98,25 @@ def _has_lone(flags, start, end):
         return False
     for k in range(start, end):
         if flags[k]:
+            return True
+    return False
+
+
+# How far outside a merge, in sentences, a mined partner still counts against it
+# (pair_guard). A partner far away is more often a false pair of short generic
+# sentences (MAC dev's dialogue: "How could you do that?" mined at p 0.97, 7
+# sentences past the bead) than a sentence the merge took from it: with the
+# pair floor on, a reach of 2 to 4 left every set within .0003 of the
+# defaults, 5-6 cost MAC dev .0014 and 8 .0024. The seeds need 2.
+_REACH = 4
+
+
+@numba.njit(cache=True)
+def _separates(partner, start, end, other_start, other_end):
+    """True if a sentence of start..end-1 has a partner (>= 0) outside other_start..other_end-1 but near it."""
+    for k in range(start, end):
+        q = partner[k]
+        if q >= 0 and not other_start <= q < other_end and other_start - _REACH <= q < other_end + _REACH:
             return True
     return False
 
@@ -134,9 +153,39 @@ def _anchor_agreement(an_s, an_t, s0, s1, t0, t1):
 
 
 @numba.njit(cache=True)
+def _pairs_gain(sims, offs, c0, bs, bt, cs, ct, an_s, an_t, ratio, length_penalty, anchor_weight, s0, s1, t0, t1):
+    """What the sentences of a bead would earn as 1-1 beads: the best monotone pairing of them.
+
+    Source sentences s0..s1-1 and target sentences t0..t1-1 are paired one
+    to one, in order, each pair earning the gain band_dp gives a 1-1 bead
+    (its size factor is 1 and a single sentence has no weakest part to
+    blend); a pair that would earn less than nothing is left out, and the
+    sentences left out cost nothing here. The similarities come from the
+    band: a bead's rows and columns are in it. At most 5 x 5 pairs.
+    """
+    a = s1 - s0
+    b = t1 - t0
+    best = np.zeros((a + 1, b + 1))
+    for x in range(1, a + 1):
+        p = s0 + x - 1
+        base = offs[p] - c0[p]
+        for y in range(1, b + 1):
+            q = t0 + y - 1
+            g = sims[base + q] - 0.5 * (bs[0, 0, p] + bt[0, 0, q])
+            if length_penalty:
+                ls = (cs[p + 1] - cs[p]) * ratio
+                lt = ct[q + 1] - ct[q]
+                g *= np.log2(1.0 + min(ls, lt) / max(ls, lt, 1.0))
+            if anchor_weight != 0.0:
+                g += anchor_weight * _anchor_agreement(an_s, an_t, p, p + 1, q, q + 1)
+            best[x, y] = max(best[x - 1, y], best[x, y - 1], best[x - 1, y - 1] + max(g, 0.0))
+    return best[a, b]
+
+
+@numba.njit(cache=True)
 def band_dp(
     lo, hi, arrays, ratio, types, skip, size_exponent, length_penalty, min_margin, part_margin, part_weight,
-    anchor_weight,
+    anchor_weight, pair_floor=0,
 ):
     """Best path in the band lo..hi: (i, j, bead type) at the end of each bead, in order.
 
@@ -144,7 +193,7 @@ def band_dp(
     function of its own: numba does not inline a function of this many
     array arguments, and the call cost ten times the arithmetic.
     """
-    (vs, vt, ns, nt, ei_s, ei_t, ex_s, ex_t, sims, offs_s, c0, bs, bt, cs, ct, lone_s, lone_t, bx, by, an_s, an_t) = arrays
+    (vs, vt, ns, nt, ei_s, ei_t, ex_s, ex_t, sims, offs_s, c0, bs, bt, cs, ct, lone_s, lone_t, bx, by, an_s, an_t, pa_s, pa_t) = arrays
     n = lo.shape[0] - 1
     offs = np.zeros(n + 2, np.int64)
     for i in range(n + 1):
@@ -178,6 +227,8 @@ def band_dp(
                     # The gain of the bead; `continue` where it is -inf (see aligner.scoring).
                     if _has_lone(lone_s, i - a, i) or _has_lone(lone_t, j - b, j):
                         continue  # a heading is never part of a merge (never true for 1-1)
+                    if a + b > 2 and (_separates(pa_s, i - a, i, j - b, j) or _separates(pa_t, j - b, j, i - a, i)):
+                        continue  # a merge never parts a sentence from its mined partner (see aligner.scoring)
                     exact_s = ei_s[a - 1, i - a] >= 0
                     exact_t = ei_t[b - 1, j - b] >= 0
                     if exact_s or exact_t:
@@ -221,6 +272,17 @@ def band_dp(
                         # Added to the gain, not the margin: scaled by the bead's size it
                         # would pay a merge more for the same shared anchors.
                         g += anchor_weight * _anchor_agreement(an_s, an_t, i - a, i, j - b, j)
+                    if pair_floor > 0 and max(a, b) >= pair_floor and (a == 1 or exact_s) and (b == 1 or exact_t):
+                        # A merge that earns less than its sentences would as 1-1 beads
+                        # holds sentences that only save their skip cost (see
+                        # aligner.scoring): never chosen. Judged only by joined texts:
+                        # a sum underrates a merge, and rejecting it then would keep
+                        # its joined text from ever being embedded.
+                        if g < _pairs_gain(
+                            sims, offs_s, c0, bs, bt, cs, ct, an_s, an_t, ratio, length_penalty, anchor_weight,
+                            i - a, i, j - b, j,
+                        ):
+                            continue
                 if prev + g > best:
                     best = prev + g
                     arg = t

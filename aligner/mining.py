@@ -41,7 +41,9 @@ import numpy as np
 from .encoders import EmbeddingStore, get_encoder
 from .errors import InputError
 
-__all__ = ["MinedPair", "mine", "ratio_margin_candidates", "neighbour_means", "probability", "NEIGHBOURS"]
+__all__ = [
+    "MinedPair", "mine", "ratio_margin_candidates", "neighbour_means", "probability", "mutual_pairs", "NEIGHBOURS",
+]
 
 # Neighbours averaged in the margin's denominator (Artetxe & Schwenk used 4).
 NEIGHBOURS = 4
@@ -109,6 +111,96 @@ def ratio_margin_candidates(
         best_s[better] = col[better] + a
         margin_t[better] = val[better]
     return best_t, margin_s, best_s, margin_t
+
+
+def mutual_pairs(
+    vs: np.ndarray, vt: np.ndarray, threshold: float, band: tuple[np.ndarray, np.ndarray] | None = None,
+    k: int = NEIGHBOURS,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs that are each other's best counterpart by ratio margin, with probability >= threshold.
+
+    Args:
+        vs, vt: (n, d) and (m, d) unit vectors.
+        threshold: the smallest probability (`probability`) of a pair.
+        band: the search band ``(lo, hi)`` of `aligner.search.search_band`
+            (cells (i, j) with lo[i] <= j <= hi[i]), to compare each
+            sentence only with those a bead can join it to; None: with
+            every sentence of the other side. The neighbours of the
+            margin's denominator come from the same cells, so the time and
+            memory grow with the band, linearly with the documents.
+        k: neighbours in the margin's denominator.
+
+    Returns:
+        ``(partner_s, partner_t)``: for each source sentence the id of its
+        partner target, for each target its partner source, -1 where there
+        is none.
+    """
+    vs = np.ascontiguousarray(vs, np.float32)
+    vt = np.ascontiguousarray(vt, np.float32)
+    n, m = len(vs), len(vt)
+    partner_s = np.full(n, -1, np.int64)
+    partner_t = np.full(m, -1, np.int64)
+    if n == 0 or m == 0:
+        return partner_s, partner_t
+    if band is None:
+        first, last = np.zeros(n, np.int64), np.full(n, m, np.int64)
+    else:
+        lo, hi = (np.asarray(x, np.int64) for x in band)
+        # Sentence i sits between cell rows i and i + 1: a bead can join it to
+        # the targets from lo[i] up to hi[i + 1] - 1.
+        first, last = np.clip(lo[:-1], 0, m), np.clip(hi[1:], 0, m)
+    knn_s = np.zeros(n)
+    top_t = np.full((k, m), -np.inf, np.float32)  # running k best per target
+    for a, c0, block in _band_blocks(vs, vt, first, last):
+        knn_s[a : a + len(block)] = _top_mean(block, k, axis=1)
+        cols = slice(c0, c0 + block.shape[1])
+        top_t[:, cols] = -np.sort(-np.concatenate([top_t[:, cols], block]), axis=0)[:k]
+    knn_t = _top_mean(top_t, k, axis=0)
+    best_t = np.zeros(n, np.int64)
+    margin_s = np.full(n, -np.inf)
+    best_s = np.zeros(m, np.int64)
+    margin_t = np.full(m, -np.inf)
+    for a, c0, block in _band_blocks(vs, vt, first, last):
+        rows, cols = slice(a, a + len(block)), slice(c0, c0 + block.shape[1])
+        with np.errstate(divide="ignore", invalid="ignore"):  # a cell outside the band is -inf whatever it is divided by
+            ratio = block / ((knn_s[rows, None] + knn_t[None, cols]) / 2.0)
+        ratio[~np.isfinite(block)] = -np.inf
+        best_t[rows] = ratio.argmax(axis=1) + c0
+        margin_s[rows] = ratio.max(axis=1)
+        col = ratio.argmax(axis=0)
+        val = ratio[col, np.arange(ratio.shape[1])]
+        better = val > margin_t[cols]  # strict: the first row wins ties, as argmax does
+        best_s[c0 + np.flatnonzero(better)] = col[better] + a
+        margin_t[c0 + np.flatnonzero(better)] = val[better]
+    for i in range(n):
+        j = best_t[i]
+        if np.isfinite(margin_s[i]) and best_s[j] == i and probability(margin_s[i]) >= threshold:
+            partner_s[i] = j
+            partner_t[j] = i
+    return partner_s, partner_t
+
+
+def _band_blocks(vs: np.ndarray, vt: np.ndarray, first: np.ndarray, last: np.ndarray, rows: int = 64):
+    """(first row, first column, cosines of those rows with the columns their band spans), -inf outside the band."""
+    for a in range(0, len(vs), rows):
+        f, l = first[a : a + rows], last[a : a + rows]
+        c0, c1 = int(f.min()), int(l.max())
+        if c1 <= c0:
+            continue  # rows past the band's end (none in a band from search_band)
+        block = vs[a : a + rows] @ vt[c0:c1].T
+        cols = np.arange(c0, c0 + block.shape[1])
+        block[(cols[None, :] < f[:, None]) | (cols[None, :] >= l[:, None])] = -np.inf
+        yield a, c0, block
+
+
+def _top_mean(x: np.ndarray, k: int, axis: int) -> np.ndarray:
+    """Mean of the k largest finite values along `axis` (fewer where fewer are finite; 0 where none is)."""
+    k = min(k, x.shape[axis])
+    top = (-np.sort(-x, axis=axis)).take(range(k), axis=axis).astype(np.float64)
+    finite = np.isfinite(top)
+    count = finite.sum(axis=axis)
+    total = np.where(finite, top, 0.0).sum(axis=axis)
+    return np.where(count > 0, total / np.maximum(count, 1), 0.0)
 
 
 def neighbour_means(vs: np.ndarray, vt: np.ndarray, k: int = NEIGHBOURS) -> tuple[np.ndarray, np.ndarray]:

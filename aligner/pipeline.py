@@ -17,6 +17,7 @@ from .anchors import anchor_masks
 from .checks import length_warning
 from .encoders import EmbeddingStore, encoder_name, get_encoder
 from .errors import AlignerWarning, InputError
+from .mining import mutual_pairs
 from .scoring import ScoreParams, make_side
 from .search import SearchParams, best_path, max_runs, path_margins, refine_order, runs_to_refine, search_band
 from .segment import looks_like_heading
@@ -71,7 +72,12 @@ def align(
             ``skip`` (gain of an unaligned sentence), ``size_exponent``,
             ``length_penalty``, ``min_margin``, ``part_margin``, ``part_weight``,
             ``anchor_weight`` (bonus of a bead whose sides share numbers or
-            quotes, `aligner.anchors`; 0 turns it off), ``cache_dir`` (on-disk embedding cache),
+            quotes, `aligner.anchors`; 0 turns it off), ``pair_floor`` (3: a merge
+            with that many sentences on a side must earn what its sentences
+            would as 1-1 beads; 0 turns it off) and ``pair_guard`` (0.9: a
+            merge never parts a mutual-best pair of at least that probability;
+            0 turns it off), against sentences that ride along in a merge
+            (see `aligner.scoring`), ``cache_dir`` (on-disk embedding cache),
             ``max_chars`` (longest sentence before it is re-split),
             ``progress`` (True/False; by default a bar on long runs when
             stderr is a terminal), ``joined_texts`` ("lazy": embed the joined
@@ -119,14 +125,22 @@ def align(
     lone_t = np.array([looks_like_heading(x) for x in tgt], dtype=np.bool_)
     anchors_s, anchors_t = anchor_masks(src, tgt) if score.anchor_weight else (None, None)
 
-    vs = store.get(src)
-    vt = store.get(tgt)
+    # One call for both sides: an encoder that batches by length (sentence-transformers)
+    # fills its batches better from one list than from two.
+    both = store.get(list(src) + list(tgt))
+    vs, vt = both[: len(src)], both[len(src) :]
     band = search_band(vs, vt, len_s, len_t, search, score)
-    join_s = _Joiner(store, src, joiner(src_lang))
-    join_t = _Joiner(store, tgt, joiner(tgt_lang))
+    partners_s, partners_t = (
+        mutual_pairs(vs, vt, score.pair_guard, None if len(vs) * len(vt) <= _GUARD_FULL_CELLS else band)
+        if score.pair_guard > 0 else (None, None)
+    )
+    join_s = _Joiner(src, joiner(src_lang))
+    join_t = _Joiner(tgt, joiner(tgt_lang))
     if joined == "all":
-        join_s.embed({(k, i) for k in range(2, ks + 1) for i in range(len(src) - k + 1)})
-        join_t.embed({(k, j) for k in range(2, kt + 1) for j in range(len(tgt) - k + 1)})
+        _embed_joined(
+            store, (join_s, {(k, i) for k in range(2, ks + 1) for i in range(len(src) - k + 1)}),
+            (join_t, {(k, j) for k in range(2, kt + 1) for j in range(len(tgt) - k + 1)}),
+        )
     # Characters of joined text the lazy rounds may still embed (None: no limit).
     left = None if fraction is None else max(fraction * (len_s.sum() + len_t.sum()), _MIN_BUDGET_CHARS)
     rounds = 0
@@ -134,7 +148,7 @@ def align(
         rounds += 1
         pairs = best_path(
             vs, vt, len_s, len_t, search, score, lone_s, lone_t, join_s.vectors, join_t.vectors, band=band,
-            anchors_s=anchors_s, anchors_t=anchors_t,
+            anchors_s=anchors_s, anchors_t=anchors_t, partners_s=partners_s, partners_t=partners_t,
         )
         if joined != "lazy" or rounds >= _MAX_ROUNDS:
             break
@@ -144,7 +158,7 @@ def align(
             sides = (make_side(vs, ks, len_s, lone_s, join_s.vectors), make_side(vt, kt, len_t, lone_t, join_t.vectors))
             order = refine_order(pairs, path_margins(pairs, *sides), ks, kt)
             (need_s, need_t), left = _affordable(order, (join_s, join_t), left)
-        if not (join_s.embed(need_s) | join_t.embed(need_t)):
+        if not _embed_joined(store, (join_s, need_s), (join_t, need_t)):
             break  # the path needs no text it has not seen: it is final
 
     margins = path_margins(
@@ -211,29 +225,48 @@ def _affordable(order, joiners, left: float):
     return take, left
 
 
-class _Joiner:
-    """Embeddings of the joined text of runs of one side, made on demand."""
+# The pairs a merge may not part (pair_guard) are mined over the whole
+# documents up to this many sentence pairs (a fraction of a second), and
+# within the search band beyond, where the whole matrix would be quadratic.
+# Within the band the margins' neighbours are all plausible counterparts,
+# which changes which pairs are mutual: forced on every document, the band
+# cost MAC dev .006 and gave Text+Berg dev .005.
+_GUARD_FULL_CELLS = 1 << 22
 
-    def __init__(self, store: EmbeddingStore, sentences: Sequence[str], sep: str) -> None:
-        self._store = store
-        self._sentences = sentences
-        self._sep = sep
+
+class _Joiner:
+    """Embeddings of the joined text of runs of one side, made on demand by `_embed_joined`."""
+
+    def __init__(self, sentences: Sequence[str], sep: str) -> None:
+        self.sentences = sentences
+        self.sep = sep
         self.vectors: dict[tuple[int, int], np.ndarray] = {}
 
     def chars(self, run: tuple[int, int]) -> int:
         """Length of the joined text of run (length, first sentence)."""
         k, i = run
-        return sum(len(s) for s in self._sentences[i : i + k]) + (k - 1) * len(self._sep)
+        return sum(len(s) for s in self.sentences[i : i + k]) + (k - 1) * len(self.sep)
 
-    def embed(self, runs) -> bool:
-        """Embed the runs (length, first sentence) not embedded yet; True if there were any."""
-        new = sorted(r for r in runs if r not in self.vectors)
-        if not new:
-            return False
-        runs = [self._sentences[i : i + k] for k, i in new]
-        for run, vec in zip(new, self._store.get_joined(runs, self._sep)):
-            self.vectors[run] = vec
+    def parts(self, run: tuple[int, int]) -> Sequence[str]:
+        k, i = run
+        return self.sentences[i : i + k]
+
+
+def _embed_joined(store: EmbeddingStore, *wanted: tuple[_Joiner, Any]) -> bool:
+    """Embed the runs not embedded yet of each (joiner, runs); True if there were any."""
+    new = [(j, sorted(r for r in runs if r not in j.vectors)) for j, runs in wanted]
+    if not any(runs for _, runs in new):
+        return False
+    if store.cheap_joins:  # made from each side's own sentence state
+        for j, runs in new:
+            if runs:
+                j.vectors.update(zip(runs, store.get_joined([j.parts(r) for r in runs], j.sep)))
         return True
+    # Encoded whole: both sides in one call, whose batches (by length) are fuller than two calls'.
+    vecs = iter(store.get([j.sep.join(j.parts(r)) for j, runs in new for r in runs]))
+    for j, runs in new:
+        j.vectors.update(zip(runs, vecs))
+    return True
 
 
 def signature(
@@ -245,7 +278,7 @@ def signature(
     budget = f"|joinedbudget:{joined_budget}" if joined == "lazy" and joined_budget is not None else ""
     return (
         f"aligner:{__version__}|enc:{encoder}|types:{types}|window:{search.window}|full:{search.full_cells}"
-        f"|skip:{score.skip}|size:{score.size_exponent}|lenpen:{int(score.length_penalty)}|minmargin:{score.min_margin}|partmargin:{score.part_margin}|partweight:{score.part_weight}|anchorweight:{score.anchor_weight}|joined:{joined}{budget}"
+        f"|skip:{score.skip}|size:{score.size_exponent}|lenpen:{int(score.length_penalty)}|minmargin:{score.min_margin}|partmargin:{score.part_margin}|partweight:{score.part_weight}|anchorweight:{score.anchor_weight}|pairfloor:{score.pair_floor}|pairguard:{score.pair_guard}|joined:{joined}{budget}"
     )
 
 
@@ -253,7 +286,7 @@ def signature(
 _NUMBERS = {
     "window": (int, 0), "full_cells": (int, 0), "max_chars": (int, 1),
     "skip": (float, None), "size_exponent": (float, None), "min_margin": (float, None), "part_margin": (float, None),
-    "part_weight": (float, None), "anchor_weight": (float, None),
+    "part_weight": (float, None), "anchor_weight": (float, None), "pair_floor": (int, 0), "pair_guard": (float, 0),
 }
 
 

@@ -115,3 +115,51 @@ def test_real_encoder_unordered_translations():
           "Quantum computers use qubits."]
     pairs = {(p.source, p.target) for p in mine(fr, en)}
     assert pairs == {(0, 2), (1, 4), (2, 3), (3, 1), (4, 0)}
+
+
+class TestMutualPairs:
+    def _vectors(self, n, m, seed=0):
+        rng = np.random.default_rng(seed)
+        vt = rng.normal(size=(m, 32)).astype(np.float32)
+        vt /= np.linalg.norm(vt, axis=1, keepdims=True)
+        vs = vt[np.arange(n) % m] + 0.3 * rng.normal(size=(n, 32)).astype(np.float32)
+        vs /= np.linalg.norm(vs, axis=1, keepdims=True)
+        return vs, vt
+
+    def test_whole_matrix_matches_ratio_margin_candidates(self):
+        from aligner.mining import mutual_pairs, probability, ratio_margin_candidates
+
+        vs, vt = self._vectors(40, 50)
+        best_t, margin_s, best_s, _ = ratio_margin_candidates(vs, vt)
+        ps, pt = mutual_pairs(vs, vt, 0.5)
+        for i in range(40):
+            mutual = best_s[best_t[i]] == i and probability(margin_s[i]) >= 0.5
+            assert ps[i] == (best_t[i] if mutual else -1)
+        assert all(pt[ps[i]] == i for i in range(40) if ps[i] >= 0)
+        assert (ps >= 0).sum() == (pt >= 0).sum() >= 10
+
+    def test_a_full_band_is_the_whole_matrix(self):
+        from aligner.mining import mutual_pairs
+
+        vs, vt = self._vectors(30, 30, seed=1)
+        band = (np.zeros(31, np.int64), np.full(31, 30, np.int64))
+        for a, b in zip(mutual_pairs(vs, vt, 0.5), mutual_pairs(vs, vt, 0.5, band)):
+            np.testing.assert_array_equal(a, b)
+
+    def test_band_keeps_pairs_inside_it(self):
+        from aligner.mining import mutual_pairs
+
+        vs, vt = self._vectors(60, 60, seed=2)
+        # A diagonal band two sentences wide each way: sentence i may meet targets i-2..i+2.
+        lo = np.clip(np.arange(61) - 2, 0, 60)
+        hi = np.clip(np.arange(61) + 2, 0, 60)
+        ps, pt = mutual_pairs(vs, vt, 0.5, (lo, hi))
+        assert (ps >= 0).sum() > 40
+        for i in np.flatnonzero(ps >= 0):
+            assert lo[i] <= ps[i] < hi[i + 1]
+        # Pair 10 with a target outside its band: the band must not see it.
+        vs2 = vs.copy()
+        vs2[10] = vt[40]
+        ps2, _ = mutual_pairs(vs2, vt, 0.5, (lo, hi))
+        assert ps2[10] != 40
+        assert mutual_pairs(vs2, vt, 0.5)[0][10] == 40

@@ -296,3 +296,56 @@ def test_refine_order_puts_rivals_first_then_the_closest_beads():
     order = refine_order(path, margins, 5, 5)
     assert runs_to_refine(path, 5, 5) == tuple({run for side, run in order if side == k} for k in (0, 1))
     assert len(order) == len(set(order))
+
+
+def _passenger_case():
+    """Source 2 matches target 3 (cosine 0.5); targets 2 and 4 are only loosely like it (0.35).
+
+    Every target run is scored by its joined text (here the normalised sum),
+    as the pair floor judges merges only by joined texts. By default the
+    two loose targets ride with source 2 in a 1-3 bead: it saves their skip
+    cost although it earns less than the 1-1 bead of source 2 and target 3.
+    """
+    rng = np.random.default_rng(0)
+
+    def unit(v):
+        return v / np.linalg.norm(v)
+
+    e = [unit(rng.standard_normal(64)) for _ in range(6)]
+    x = e[5]
+    rng = np.random.default_rng(1)
+
+    def near(c):
+        r = unit(rng.standard_normal(64))
+        r = unit(r - (r @ x) * x)
+        return unit(c * x + np.sqrt(1 - c * c) * r)
+
+    y, p1, p2 = near(0.5), near(0.35), near(0.35)
+    src = np.array([e[0], e[1], x, e[2], e[3]])
+    tgt = np.array([e[0], e[1], p1, y, p2, e[2], e[3]])
+    runs = np.array([[unit(tgt[i : i + k + 1].sum(axis=0)) for i in range(len(tgt))] for k in range(5)])
+    return src, runs, np.full(5, 100.0), np.full(7, 100.0)
+
+
+def test_pair_floor_refuses_a_merge_that_earns_less_than_its_pairs():
+    src, tgt, len_s, len_t = _passenger_case()
+    unfloored = best_path(src, tgt, len_s, len_t, SearchParams(), ScoreParams(pair_floor=0))
+    assert ((2,), (2, 3, 4)) in unfloored
+    floored = best_path(src, tgt, len_s, len_t, SearchParams(), ScoreParams(pair_floor=3))
+    assert all(max(len(s), len(t)) < 3 for s, t in floored)
+    assert ((), (2,)) in floored  # the first loose target is left unaligned
+    assert best_path(src, tgt, len_s, len_t) == floored  # on by default
+
+
+def test_pair_guard_keeps_mined_partners_out_of_each_others_merges():
+    src, tgt, len_s, len_t = _passenger_case()
+    # Say target 4 is source 3's mined partner: no merge may hold one of them without the other.
+    partners_s = np.full(5, -1, np.int64)
+    partners_t = np.full(7, -1, np.int64)
+    partners_s[3], partners_t[4] = 4, 3
+    path = best_path(src, tgt, len_s, len_t, SearchParams(), ScoreParams(pair_floor=0),
+                     partners_s=partners_s, partners_t=partners_t)
+    assert ((2,), (2, 3, 4)) not in path
+    for s, t in path:
+        if len(s) + len(t) > 2:
+            assert (3 in s) == (4 in t)
