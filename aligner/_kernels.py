@@ -185,9 +185,14 @@ def _pairs_gain(sims, offs, c0, bs, bt, cs, ct, an_s, an_t, ratio, length_penalt
 @numba.njit(cache=True)
 def band_dp(
     lo, hi, arrays, ratio, types, skip, size_exponent, length_penalty, min_margin, part_margin, part_weight,
-    anchor_weight, pair_floor=0,
+    anchor_weight, quote_s, quote_t, quote_weight, pair_floor=0,
 ):
     """Best path in the band lo..hi: (i, j, bead type) at the end of each bead, in order.
+
+    quote_s[i], quote_t[j]: the quotation state after i source, j target
+    sentences (`aligner.anchors.quote_states`: bit 0 a quotation is open,
+    bit 1 the last sentence ends by closing one); a path through a cell
+    pays quote_weight for each bit in which they differ.
 
     The gain of a bead is computed here, in the loop, rather than in a
     function of its own: numba does not inline a function of this many
@@ -286,6 +291,12 @@ def band_dp(
                 if prev + g > best:
                     best = prev + g
                     arg = t
+            if quote_weight != 0.0:
+                # A boundary inside a quotation on one side only, or right after
+                # the end of one on one side only: the beads on either side of it
+                # most likely cut a line of dialogue apart.
+                qd = quote_s[i] ^ quote_t[j]
+                best -= quote_weight * ((qd & 1) + ((qd >> 1) & 1))
             k = offs[i] + j - lo[i]
             score[k] = best
             back[k] = arg

@@ -29,6 +29,10 @@ of documents, so that a number or name with no counterpart does not count
 against every bead. The shared tokens get bits in order of first appearance
 in the source: two tokens share a bit only if they first appear dozens of
 tokens apart, far from each other in the text. The marks have bits of their own.
+
+`quote_states` is not an anchor but a state at each sentence boundary: is
+a quotation open there, has one just closed? The search charges a boundary
+where the two sides disagree (``quote_weight``, `aligner.scoring`).
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["anchor_masks", "sentence_anchors", "normalize_number", "KINDS", "ALL_KINDS"]
+__all__ = ["anchor_masks", "sentence_anchors", "normalize_number", "quote_states", "KINDS", "ALL_KINDS", "QUOTE_REACH"]
 
 # Bits 0-2: the marks; bits 3-62: the shared numbers and names (bit 63, the
 # sign bit, is left alone so that the kernel's bit arithmetic stays in int64).
@@ -156,4 +160,100 @@ def _pack(anchors, bit: dict[str, int]) -> np.ndarray:
         for mark in marks:
             value |= 1 << MARK_BITS[mark]
         out[k] = value
+    return out
+
+
+# Quotation state after each sentence (`quote_states`): open, just closed.
+# Each mark belongs to a family; a family opened twice stays open once.
+_QUOTE_FAMILY = {ch: fam for fam, chars in (("double", "“”„‟\"＂"), ("single", "‘’‚‛'"), ("angle", "«»‹›"),
+                                              ("corner", "「」"), ("white", "『』")) for ch in chars}
+_OPENS = frozenset("„‚「『")  # open in every language that uses them
+_CLOSES = frozenset("”」』")  # close in every language that uses them (“ closes in German, opens elsewhere)
+_BEFORE_OPEN = frozenset("([{—–-")
+_AFTER_SINGLE_CLOSE = frozenset(".,;:!?…—–-")
+# A quotation with no mark for this many sentences is taken as closed: a
+# stray or missed mark must not leave one side "inside" for the rest of the
+# document (FLORES keeps a quotation's first sentence and drops the rest).
+QUOTE_REACH = 3
+
+
+def _spacelike(ch: str | None) -> bool:
+    return ch is None or ch.isspace() or ch in _BEFORE_OPEN
+
+
+def _endlike(ch: str | None) -> bool:
+    return ch is None or ch.isspace() or unicodedata.category(ch).startswith("P")
+
+
+def _quote_direction(s: str, k: int, open_families: list[str]) -> int:
+    """+1 if the mark at s[k] opens a quotation, -1 if it closes one, 0 if it is no quote mark (an apostrophe)."""
+    ch = s[k]
+    family = _QUOTE_FAMILY[ch]
+    prev = s[k - 1] if k > 0 else None
+    nxt = s[k + 1] if k + 1 < len(s) else None
+    if ch in _OPENS:
+        return 1
+    if ch in _CLOSES:
+        return -1
+    if family == "single":  # mostly apostrophes: only the clear cases count
+        if _spacelike(prev) and nxt is not None and nxt.isalnum():
+            return 1  # 'Well
+        if prev is not None and prev in _AFTER_SINGLE_CLOSE and _endlike(nxt):
+            return -1  # enough?'
+        if prev is not None and prev.isalnum() and _endlike(nxt) and family in open_families:
+            return -1  # 'His Majesty' (but not the boys' room outside a quotation)
+        return 0
+    opens = _spacelike(prev) and nxt is not None and nxt.isalnum()
+    closes = prev is not None and not prev.isspace() and _endlike(nxt)
+    if opens != closes:
+        return 1 if opens else -1
+    # No telling from the neighbours (“ after ： in Chinese, « word » tokenized). A mark with no word
+    # after it closes or is noise (OCR debris such as `h * "`), one with no word before it opens;
+    # otherwise it toggles its family.
+    if not any(c.isalnum() for c in s[k + 1 :]):
+        return -1 if family in open_families else 0
+    if not any(c.isalnum() for c in s[:k]):
+        return 1
+    return -1 if family in open_families else 1
+
+
+def quote_states(sentences: Sequence[str], reach: int = QUOTE_REACH) -> np.ndarray:
+    """(n + 1,) int8: the quotation state after the first k sentences (k = 0..n).
+
+    Bit 0: a quotation is open; bit 1: the k-th sentence ends with the mark
+    that closes a quotation. A bead boundary where the two sides' states
+    differ is unlikely: inside a line of dialogue on one side only, or right
+    after its end on one side only (the search charges for it:
+    ``quote_weight``). Marks are read in order: „ ‚ 「 『 always open, ” 」 』
+    always close, the others by their context (a mark before a word opens,
+    one after a word closes), straight and single quotes only where they
+    cannot be an apostrophe. A quotation with no mark for `reach` sentences
+    is taken as closed.
+    """
+    out = np.zeros(len(sentences) + 1, np.int8)
+    open_families: list[str] = []
+    quiet = 0
+    for n, s in enumerate(sentences, start=1):
+        quiet += 1
+        last = len(s.rstrip()) - 1
+        closed_at_end = 0
+        for k, ch in enumerate(s):
+            if ch not in _QUOTE_FAMILY:
+                continue
+            direction = _quote_direction(s, k, open_families)
+            if direction == 0:
+                continue
+            quiet = 0
+            family = _QUOTE_FAMILY[ch]
+            if direction > 0:
+                if family not in open_families:
+                    open_families.append(family)
+            else:
+                if k == last:
+                    closed_at_end = 2
+                if family in open_families:
+                    del open_families[open_families.index(family):]  # closes what it holds too
+        if quiet >= reach:
+            open_families.clear()
+        out[n] = int(bool(open_families)) | closed_at_end
     return out

@@ -13,7 +13,7 @@ from . import __version__
 from ._input import sentences_of
 from ._text import joiner
 from .alignment import Alignment, Bead
-from .anchors import anchor_masks
+from .anchors import anchor_masks, quote_states
 from .checks import length_warning
 from .encoders import EmbeddingStore, encoder_name, get_encoder
 from .errors import AlignerWarning, InputError
@@ -77,7 +77,9 @@ def align(
             would as 1-1 beads; 0 turns it off) and ``pair_guard`` (0.9: a
             merge never parts a mutual-best pair of at least that probability;
             0 turns it off), against sentences that ride along in a merge
-            (see `aligner.scoring`), ``cache_dir`` (on-disk embedding cache),
+            (see `aligner.scoring`), ``quote_weight`` (cost of a
+            bead boundary inside a quotation, or just after the end of one,
+            on one side only: `aligner.anchors.quote_states`; 0 turns it off), ``cache_dir`` (on-disk embedding cache),
             ``max_chars`` (longest sentence before it is re-split),
             ``progress`` (True/False; by default a bar on long runs when
             stderr is a terminal), ``joined_texts`` ("lazy": embed the joined
@@ -124,6 +126,7 @@ def align(
     lone_s = np.array([looks_like_heading(x) for x in src], dtype=np.bool_)
     lone_t = np.array([looks_like_heading(x) for x in tgt], dtype=np.bool_)
     anchors_s, anchors_t = anchor_masks(src, tgt) if score.anchor_weight else (None, None)
+    quotes_s, quotes_t = (quote_states(src), quote_states(tgt)) if score.quote_weight else (None, None)
 
     # One call for both sides: an encoder that batches by length (sentence-transformers)
     # fills its batches better from one list than from two.
@@ -149,6 +152,7 @@ def align(
         pairs = best_path(
             vs, vt, len_s, len_t, search, score, lone_s, lone_t, join_s.vectors, join_t.vectors, band=band,
             anchors_s=anchors_s, anchors_t=anchors_t, partners_s=partners_s, partners_t=partners_t,
+            quotes_s=quotes_s, quotes_t=quotes_t,
         )
         if joined != "lazy" or rounds >= _MAX_ROUNDS:
             break
@@ -278,7 +282,7 @@ def signature(
     budget = f"|joinedbudget:{joined_budget}" if joined == "lazy" and joined_budget is not None else ""
     return (
         f"aligner:{__version__}|enc:{encoder}|types:{types}|window:{search.window}|full:{search.full_cells}"
-        f"|skip:{score.skip}|size:{score.size_exponent}|lenpen:{int(score.length_penalty)}|minmargin:{score.min_margin}|partmargin:{score.part_margin}|partweight:{score.part_weight}|anchorweight:{score.anchor_weight}|pairfloor:{score.pair_floor}|pairguard:{score.pair_guard}|joined:{joined}{budget}"
+        f"|skip:{score.skip}|size:{score.size_exponent}|lenpen:{int(score.length_penalty)}|minmargin:{score.min_margin}|partmargin:{score.part_margin}|partweight:{score.part_weight}|anchorweight:{score.anchor_weight}|quoteweight:{score.quote_weight}|pairfloor:{score.pair_floor}|pairguard:{score.pair_guard}|joined:{joined}{budget}"
     )
 
 
@@ -286,7 +290,8 @@ def signature(
 _NUMBERS = {
     "window": (int, 0), "full_cells": (int, 0), "max_chars": (int, 1),
     "skip": (float, None), "size_exponent": (float, None), "min_margin": (float, None), "part_margin": (float, None),
-    "part_weight": (float, None), "anchor_weight": (float, None), "pair_floor": (int, 0), "pair_guard": (float, 0),
+    "part_weight": (float, None), "anchor_weight": (float, None), "quote_weight": (float, None),
+    "pair_floor": (int, 0), "pair_guard": (float, 0),
 }
 
 

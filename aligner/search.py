@@ -69,7 +69,8 @@ def band_path(lo, hi, src: Side, tgt: Side, bead_types, score_params: ScoreParam
         lo, hi, scorer.arrays, scorer.ratio, types,
         float(score_params.skip), float(score_params.size_exponent), bool(score_params.length_penalty),
         float(score_params.min_margin), float(score_params.part_margin), float(score_params.part_weight),
-        float(score_params.anchor_weight), int(score_params.pair_floor),
+        float(score_params.anchor_weight), src.quotes, tgt.quotes, float(score_params.quote_weight),
+        int(score_params.pair_floor),
     )
     return [
         (tuple(range(i - types[t, 0], i)), tuple(range(j - types[t, 1], j)))
@@ -150,7 +151,7 @@ def search_band(vs, vt, len_s, len_t, params: SearchParams, score_params: ScoreP
 def best_path(
     vs, vt, len_s, len_t, params: SearchParams = SearchParams(), score_params: ScoreParams = ScoreParams(),
     lone_s=None, lone_t=None, exact_s=None, exact_t=None, band=None, anchors_s=None, anchors_t=None,
-    partners_s=None, partners_t=None,
+    quotes_s=None, quotes_t=None, partners_s=None, partners_t=None,
 ):
     """Best monotone path of beads for two documents.
 
@@ -169,6 +170,9 @@ def best_path(
         anchors_s, anchors_t: optional int64 anchor bit sets of the
             sentences (`aligner.anchors.anchor_masks`), which count only
             when ``score_params.anchor_weight`` is not 0.
+        quotes_s, quotes_t: optional (n + 1,) and (m + 1,) int8 quotation states
+            (`aligner.anchors.quote_states`), which count only when
+            ``score_params.quote_weight`` is not 0.
         partners_s, partners_t: optional (n,) and (m,) ids of each
             sentence's mined partner on the other side, or -1
             (`aligner.mining.mutual_pairs`): no merge holds one of a pair
@@ -186,8 +190,8 @@ def best_path(
     len_t = np.asarray(len_t, float)
     lo, hi = band if band is not None else search_band(vs, vt, len_s, len_t, params, score_params)
     ks, kt = max_runs(params.bead_types)
-    src = make_side(vs, ks, len_s, lone_s, exact_s, anchors_s, partners_s)
-    tgt = make_side(vt, kt, len_t, lone_t, exact_t, anchors_t, partners_t)
+    src = make_side(vs, ks, len_s, lone_s, exact_s, anchors_s, quotes_s, partners_s)
+    tgt = make_side(vt, kt, len_t, lone_t, exact_t, anchors_t, quotes_t, partners_t)
     return band_path(lo, hi, src, tgt, params.bead_types, score_params)
 
 

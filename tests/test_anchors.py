@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from aligner.anchors import ALL_KINDS, anchor_masks, normalize_number, sentence_anchors
+from aligner.anchors import ALL_KINDS, anchor_masks, normalize_number, quote_states, sentence_anchors
 
 
 @pytest.mark.parametrize(
@@ -80,3 +80,33 @@ def test_masks_are_deterministic_and_spread_over_bits():
     # Neighbouring sentences never share a bit; one bit a token until the 60 bits run out.
     assert all(ms[k] & ms[k + 1] == 0 for k in range(99))
     assert len(set(ms[:60].tolist())) == 60
+
+
+def states(sentences, **kw):
+    return quote_states(sentences, **kw).astype(int).tolist()
+
+
+@pytest.mark.parametrize(
+    "sentences, expected",
+    [
+        # Chinese speech across two sentences: open after the first, closed by the end of the second (2).
+        (["韦小宝道：“赢了十几两银子。", "不过借给了老吴。”", "他走了。"], [0, 1, 2, 0]),
+        (["'Yes,' she said.", "'No.'"], [0, 0, 2]),
+        # English dialogue in single quotes; apostrophes (didn't, boys') are no quotes.
+        (["'Well?", "Had enough?", "Give in?' he didn't say.", "The boys' room."], [0, 1, 1, 0, 0]),
+        (["'Could this be the Palace?' he thought.", "It was."], [0, 0, 0]),
+        # German „...“ and tokenized French « ... »: the marks' directions differ by language.
+        (["Er sagte: „Gut.", "Ja.“ Dann ging er."], [0, 1, 0]),
+        (["Il a dit : « Bon .", "Oui » ."], [0, 1, 0]),
+        # French elision is no quote, nor OCR debris with no word after it.
+        (["l' instant , l’eau .", 'h * " '], [0, 0, 0]),
+    ],
+)
+def test_quote_states(sentences, expected):
+    assert states(sentences) == expected
+
+
+def test_quote_state_lapses_after_reach_sentences_without_a_mark():
+    doc = ["« Début .", "a .", "b .", "c .", "d ."]
+    assert states(doc, reach=3) == [0, 1, 1, 1, 0, 0]
+    assert states(doc, reach=100) == [0, 1, 1, 1, 1, 1]

@@ -282,6 +282,36 @@ def test_anchors_pull_a_sentence_into_the_bead_that_shares_them():
     assert beads(1, weight=0.0) == beads(2, weight=0.0)  # no weight, no say
 
 
+@pytest.mark.parametrize("state", [1, 2])  # a quotation open; one just closed
+def test_quote_states_keep_a_boundary_out_of_a_quotation(state):
+    # Target 2 is as like source 1 as source 2 (as above). The same quotation
+    # state after source 1 and after target 2 only (source 1 and targets 1-2
+    # are one line of speech) pulls target 2 into source 1's bead; after
+    # target 1 instead, it leaves target 2 to source 2.
+    rng = np.random.default_rng(1)
+
+    def unit(x):
+        return x / np.linalg.norm(x)
+
+    e = [unit(rng.standard_normal(64)) for _ in range(5)]
+    src = np.array(e)
+    tgt = np.array(e[:2] + [unit(e[1] + e[2])] + e[2:])
+    len_s, len_t = np.full(5, 50.0), np.full(6, 50.0)
+
+    def beads(state_after_target, weight=0.5):
+        q_s = np.zeros(6, np.int8)
+        q_t = np.zeros(7, np.int8)
+        q_s[2] = state  # after source sentences 0-1
+        q_t[state_after_target] = state
+        path = best_path(src, tgt, len_s, len_t, SearchParams(), ScoreParams(quote_weight=weight, anchor_weight=0.0),
+                         quotes_s=q_s, quotes_t=q_t)
+        return path[1:3]
+
+    assert beads(3) == [((1,), (1, 2)), ((2,), (3,))]
+    assert beads(2) == [((1,), (1,)), ((2,), (2, 3))]
+    assert beads(3, weight=0.0) == beads(2, weight=0.0)  # no weight, no say
+
+
 def test_refine_order_puts_rivals_first_then_the_closest_beads():
     from aligner.search import refine_order, runs_to_refine
 
