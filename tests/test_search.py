@@ -256,18 +256,18 @@ def test_part_weight_weighs_a_merge_by_its_weakest_sentence():
     assert beads_at(0.8) == [((2,), (2,)), ((), (3,))]
 
 
+def _ambiguous_target():
+    """Five source sentences; six targets where target 2 is as like source 1 as source 2 (the sum of the two)."""
+    rng = np.random.default_rng(1)
+    e = [x / np.linalg.norm(x) for x in rng.standard_normal((5, 64))]
+    tgt = e[:2] + [(e[1] + e[2]) / np.linalg.norm(e[1] + e[2])] + e[2:]
+    return np.array(e), np.array(tgt), np.full(5, 50.0), np.full(6, 50.0)
+
+
 def test_anchors_pull_a_sentence_into_the_bead_that_shares_them():
     # Target 2 is as like source 1 as source 2; a shared anchor (a number,
     # a quote) on one of them decides which bead takes it, whichever side.
-    rng = np.random.default_rng(1)
-
-    def unit(x):
-        return x / np.linalg.norm(x)
-
-    e = [unit(rng.standard_normal(64)) for _ in range(5)]
-    src = np.array(e)
-    tgt = np.array(e[:2] + [unit(e[1] + e[2])] + e[2:])
-    len_s, len_t = np.full(5, 50.0), np.full(6, 50.0)
+    src, tgt, len_s, len_t = _ambiguous_target()
 
     def beads(anchored_src, weight=0.5):
         an_s = np.zeros(5, np.int64)
@@ -288,15 +288,7 @@ def test_quote_states_keep_a_boundary_out_of_a_quotation(state):
     # state after source 1 and after target 2 only (source 1 and targets 1-2
     # are one line of speech) pulls target 2 into source 1's bead; after
     # target 1 instead, it leaves target 2 to source 2.
-    rng = np.random.default_rng(1)
-
-    def unit(x):
-        return x / np.linalg.norm(x)
-
-    e = [unit(rng.standard_normal(64)) for _ in range(5)]
-    src = np.array(e)
-    tgt = np.array(e[:2] + [unit(e[1] + e[2])] + e[2:])
-    len_s, len_t = np.full(5, 50.0), np.full(6, 50.0)
+    src, tgt, len_s, len_t = _ambiguous_target()
 
     def beads(state_after_target, weight=0.5):
         q_s = np.zeros(6, np.int8)
