@@ -39,6 +39,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .encoders import EmbeddingStore, get_encoder
+from ._input import sentence_list
 from .errors import InputError
 
 __all__ = [
@@ -251,8 +252,8 @@ def mine(
     Raises:
         InputError: a side is not a list of non-blank strings, or the threshold is not in [0, 1].
     """
-    src = _sentences(source, "source")
-    tgt = _sentences(target, "target")
+    src = list(sentence_list(source, "source", "mine"))
+    tgt = list(sentence_list(target, "target", "mine"))
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0.0 <= threshold <= 1.0:
         raise InputError(f"threshold must be a probability between 0 and 1; got {threshold!r}")
     store = EmbeddingStore(get_encoder(encoder), cache_dir=cache_dir)
@@ -273,16 +274,3 @@ def mine(
         taken_t.add(j)
         out.append(MinedPair(i, j, p, r))
     return out
-
-
-def _sentences(side: Any, name: str) -> list[str]:
-    if isinstance(side, str) or not isinstance(side, Sequence):
-        raise InputError(f"{name} must be a list of sentences, not {type(side).__name__}")
-    if not side:
-        raise InputError(f"the {name} list is empty: there is nothing to mine")
-    for k, s in enumerate(side):
-        if not isinstance(s, str):
-            raise InputError(f"{name} sentence {k} is {type(s).__name__}, not str")
-        if not s.strip():
-            raise InputError(f"{name} sentence {k} is empty or only white space")
-    return list(side)

@@ -251,6 +251,8 @@ def _st_speed(data: dict) -> list[str]:
     if run:
         out += [f"Measured {run.get('date', '?')} by `{run.get('command', '?')}`, apart from the rest of this page.", ""]
     encoder = next(iter(st.values())).get("encoder", "?")
+    if encoder.count("/") > 1:  # a local folder: its last two parts name the model, the rest is this machine's
+        encoder = "st:…/" + "/".join(encoder.rstrip("/").split("/")[-2:])
     out += [f"`align()` end to end with `{encoder}` (English only: speed, not accuracy), against embedding "
             "each sentence of both sides once with the same encoder, both with fresh caches; the ratio is the "
             "median of interleaved repetitions. Characters encoded and tokens run (padding included) are the "
