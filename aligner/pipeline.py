@@ -146,9 +146,15 @@ def align(
         )
     # Characters of joined text the lazy rounds may still embed (None: no limit).
     left = None if fraction is None else max(fraction * (len_s.sum() + len_t.sum()), _MIN_BUDGET_CHARS)
+    def margins_now(pairs):
+        return path_margins(
+            pairs, make_side(vs, ks, len_s, lone_s, join_s.vectors), make_side(vt, kt, len_t, lone_t, join_t.vectors)
+        )
+
     rounds = 0
     while True:
         rounds += 1
+        margins = None  # of this round's path, with this round's vectors, once computed
         pairs = best_path(
             vs, vt, len_s, len_t, search, score, lone_s, lone_t, join_s.vectors, join_t.vectors, band=band,
             anchors_s=anchors_s, anchors_t=anchors_t, partners_s=partners_s, partners_t=partners_t,
@@ -159,15 +165,14 @@ def align(
         if left is None:
             need_s, need_t = runs_to_refine(pairs, ks, kt)
         else:
-            sides = (make_side(vs, ks, len_s, lone_s, join_s.vectors), make_side(vt, kt, len_t, lone_t, join_t.vectors))
-            order = refine_order(pairs, path_margins(pairs, *sides), ks, kt)
+            margins = margins_now(pairs)
+            order = refine_order(pairs, margins, ks, kt)
             (need_s, need_t), left = _affordable(order, (join_s, join_t), left)
         if not _embed_joined(store, (join_s, need_s), (join_t, need_t)):
-            break  # the path needs no text it has not seen: it is final
+            break  # the path needs no text it has not seen: it is final (and its margins still hold)
 
-    margins = path_margins(
-        pairs, make_side(vs, ks, len_s, lone_s, join_s.vectors), make_side(vt, kt, len_t, lone_t, join_t.vectors)
-    )
+    if margins is None:
+        margins = margins_now(pairs)
     beads = [Bead(s, t, round(mg, 6)) for (s, t), mg in zip(pairs, margins)]
     links, unaligned = (), ()
     crossing = options.get("crossing", False)

@@ -11,7 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aligner import Alignment, EncoderError, InputError, LanguageError, align
-from aligner.encoders import CallableEncoder
+from aligner.encoders import CallableEncoder, EmbeddingStore
+from aligner.scoring import make_side
+from aligner.search import path_margins
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -233,6 +235,17 @@ class TestSentenceLists:
         assert 0 < joined_chars(capped) <= budget < joined_chars(free)
         assert "|joinedbudget:0.2" in al.metadata["signature"]
         assert sum(b.kind == "2-1" for b in al.beads) == 60
+        # The scores are the margins of the final path with every vector embedded by then.
+        store = EmbeddingStore(BagOfWords())
+        vs, vt = store.get(src), store.get(tgt)
+        joined = {" ".join(src[i] for i in b.source): (len(b.source), b.source[0]) for b in al.beads if len(b.source) > 1}
+        exact_s = {run: store.get([text])[0] for text, run in joined.items() if text in capped.seen}
+        assert 0 < len(exact_s) < len(joined) or len(exact_s) == len(joined) > 0
+        path = [(b.source, b.target) for b in al.beads]
+        ls, lt = [len(x) for x in src], [len(x) for x in tgt]
+        fresh = path_margins(path, make_side(vs, 5, ls, exact=exact_s), make_side(vt, 5, lt))
+        got = [b.score for b in al.beads]
+        np.testing.assert_allclose(got, np.round(fresh, 6), atol=2e-6)
 
     def test_each_text_encoded_once(self):
         enc = RecordingEncoder()
