@@ -439,3 +439,29 @@ def test_sentence_transformers_model_folder(monkeypatch):
     al = align(src, tgt, source_lang="en", target_lang="en", encoder=str(gt.get_model_path()))
     assert al.pairs() == [((0,), ()), ((1,), (0,)), ((2,), (1,))]
     assert "enc:st:" in al.metadata["signature"]
+
+
+def test_pair_guard_mines_in_the_band_past_its_full_matrix_limit(monkeypatch):
+    # Past _GUARD_FULL_CELLS sentence pairs the guard's mutual pairs come
+    # from the search band (linear), below it from the whole matrix.
+    import aligner.pipeline as pipeline
+    from aligner import mining
+
+    calls = []
+
+    def spy(vs, vt, threshold, band=None, **kw):
+        calls.append(band)
+        return mining.mutual_pairs(vs, vt, threshold, band, **kw)
+
+    monkeypatch.setattr(pipeline, "mutual_pairs", spy)
+    monkeypatch.setattr(pipeline, "_GUARD_FULL_CELLS", 60 * 60)
+    sents = [f"Sentence number {k} of the document." for k in range(70)]
+    al = align(sents, [s.upper() for s in sents], source_lang="en", target_lang="en",
+               encoder=CallableEncoder(lambda t: hashed_vectors([x.lower() for x in t]), name="lower-hashed"))
+    assert [b.kind for b in al.beads] == ["1-1"] * 70
+    align(sents[:50], [s.upper() for s in sents[:50]], source_lang="en", target_lang="en", encoder=FAKE)
+    assert calls[0] is not None and len(calls[0][0]) == 71  # the band: lo, hi of 71 cell rows
+    assert calls[1] is None
+    assert all(b.kind == "1-1" for b in align(sents, sents, source_lang="en", target_lang="en", encoder=FAKE,
+                                               pair_guard=0).beads)
+    assert len(calls) == 2  # pair_guard=0: no mining at all
