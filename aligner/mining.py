@@ -33,6 +33,7 @@ collections of tens of thousands of sentences, not for web-scale mining.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -97,20 +98,35 @@ def ratio_margin_candidates(
     n, m = len(vs), len(vt)
     rows = max(1, _BLOCK_CELLS // max(m, 1))
     knn_s, knn_t = neighbour_means(vs, vt, k) if knn is None else knn
-    # Pass 2: the ratio margins, keeping the best of each row and column.
+    blocks = ((a, 0, vs[a : a + rows] @ vt.T) for a in range(0, n, rows))
+    return _best_by_ratio(blocks, knn_s, knn_t, n, m)
+
+
+def _best_by_ratio(blocks, knn_s, knn_t, n: int, m: int, banded: bool = False):
+    """Each row's and column's best counterpart by ratio margin, and that margin (-inf: none compared).
+
+    `blocks` yields (first row, first column, cosines of those rows with the
+    columns from there); with `banded`, cells outside the band are -inf and
+    stay so whatever the denominators.
+    """
     best_t = np.zeros(n, np.int64)
     margin_s = np.full(n, -np.inf)
     best_s = np.zeros(m, np.int64)
     margin_t = np.full(m, -np.inf)
-    for a in range(0, n, rows):
-        block = (vs[a : a + rows] @ vt.T) / ((knn_s[a : a + rows, None] + knn_t[None, :]) / 2.0)
-        best_t[a : a + rows] = block.argmax(axis=1)
-        margin_s[a : a + rows] = block.max(axis=1)
-        col = block.argmax(axis=0)
-        val = block[col, np.arange(m)]
-        better = val > margin_t  # strict: the first row wins ties, as argmax does
-        best_s[better] = col[better] + a
-        margin_t[better] = val[better]
+    for a, c0, block in blocks:
+        rows, cols = slice(a, a + len(block)), slice(c0, c0 + block.shape[1])
+        # Outside the band a cell is -inf, whatever its row's or column's denominator.
+        with np.errstate(divide="ignore", invalid="ignore") if banded else contextlib.nullcontext():
+            ratio = block / ((knn_s[rows, None] + knn_t[None, cols]) / 2.0)
+        if banded:
+            ratio[~np.isfinite(block)] = -np.inf
+        best_t[rows] = ratio.argmax(axis=1) + c0
+        margin_s[rows] = ratio.max(axis=1)
+        col = ratio.argmax(axis=0)
+        val = ratio[col, np.arange(ratio.shape[1])]
+        better = c0 + np.flatnonzero(val > margin_t[cols])  # strict: the first row wins ties, as argmax does
+        best_s[better] = col[better - c0] + a
+        margin_t[better] = val[better - c0]
     return best_t, margin_s, best_s, margin_t
 
 
@@ -136,48 +152,33 @@ def mutual_pairs(
         partner target, for each target its partner source, -1 where there
         is none.
     """
-    vs = np.ascontiguousarray(vs, np.float32)
-    vt = np.ascontiguousarray(vt, np.float32)
     n, m = len(vs), len(vt)
     partner_s = np.full(n, -1, np.int64)
     partner_t = np.full(m, -1, np.int64)
     if n == 0 or m == 0:
         return partner_s, partner_t
     if band is None:
-        first, last = np.zeros(n, np.int64), np.full(n, m, np.int64)
+        best_t, margin_s, best_s, _ = ratio_margin_candidates(vs, vt, k)
     else:
+        vs = np.ascontiguousarray(vs, np.float32)
+        vt = np.ascontiguousarray(vt, np.float32)
         lo, hi = (np.asarray(x, np.int64) for x in band)
         # Sentence i sits between cell rows i and i + 1: a bead can join it to
         # the targets from lo[i] up to hi[i + 1] - 1.
         first, last = np.clip(lo[:-1], 0, m), np.clip(hi[1:], 0, m)
-    knn_s = np.zeros(n)
-    top_t = np.full((k, m), -np.inf, np.float32)  # running k best per target
-    for a, c0, block in _band_blocks(vs, vt, first, last):
-        knn_s[a : a + len(block)] = _top_mean(block, k, axis=1)
-        cols = slice(c0, c0 + block.shape[1])
-        top_t[:, cols] = -np.sort(-np.concatenate([top_t[:, cols], block]), axis=0)[:k]
-    knn_t = _top_mean(top_t, k, axis=0)
-    best_t = np.zeros(n, np.int64)
-    margin_s = np.full(n, -np.inf)
-    best_s = np.zeros(m, np.int64)
-    margin_t = np.full(m, -np.inf)
-    for a, c0, block in _band_blocks(vs, vt, first, last):
-        rows, cols = slice(a, a + len(block)), slice(c0, c0 + block.shape[1])
-        with np.errstate(divide="ignore", invalid="ignore"):  # a cell outside the band is -inf whatever it is divided by
-            ratio = block / ((knn_s[rows, None] + knn_t[None, cols]) / 2.0)
-        ratio[~np.isfinite(block)] = -np.inf
-        best_t[rows] = ratio.argmax(axis=1) + c0
-        margin_s[rows] = ratio.max(axis=1)
-        col = ratio.argmax(axis=0)
-        val = ratio[col, np.arange(ratio.shape[1])]
-        better = val > margin_t[cols]  # strict: the first row wins ties, as argmax does
-        best_s[c0 + np.flatnonzero(better)] = col[better] + a
-        margin_t[c0 + np.flatnonzero(better)] = val[better]
-    for i in range(n):
-        j = best_t[i]
-        if np.isfinite(margin_s[i]) and best_s[j] == i and probability(margin_s[i]) >= threshold:
-            partner_s[i] = j
-            partner_t[j] = i
+        knn_s = np.zeros(n)
+        top_t = np.full((k, m), -np.inf, np.float32)  # running k best per target
+        for a, c0, block in _band_blocks(vs, vt, first, last):
+            knn_s[a : a + len(block)] = _top_mean(block, k, axis=1)
+            cols = slice(c0, c0 + block.shape[1])
+            top_t[:, cols] = -np.sort(-np.concatenate([top_t[:, cols], block]), axis=0)[:k]
+        knn_t = _top_mean(top_t, k, axis=0)
+        best_t, margin_s, best_s, _ = _best_by_ratio(_band_blocks(vs, vt, first, last), knn_s, knn_t, n, m, banded=True)
+    with np.errstate(over="ignore"):
+        mutual = np.isfinite(margin_s) & (best_s[best_t] == np.arange(n)) & (probability(margin_s) >= threshold)
+    ids = np.flatnonzero(mutual)
+    partner_s[ids] = best_t[ids]
+    partner_t[best_t[ids]] = ids
     return partner_s, partner_t
 
 
