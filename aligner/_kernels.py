@@ -153,7 +153,13 @@ def _anchor_agreement(an_s, an_t, s0, s1, t0, t1):
 
 
 @numba.njit(cache=True)
-def _pairs_gain(sims, offs, c0, bs, bt, cs, ct, an_s, an_t, ratio, length_penalty, anchor_weight, s0, s1, t0, t1):
+def _length_factor(ls, lt):
+    """Bertalign's length factor of two lengths (the source's scaled by the documents' ratio): 1 when equal."""
+    return np.log2(1.0 + min(ls, lt) / max(ls, lt, 1.0))
+
+
+@numba.njit(cache=True)
+def _pairs_gain(sims, offs, c0, ns, nt, bs, bt, cs, ct, an_s, an_t, ratio, length_penalty, anchor_weight, s0, s1, t0, t1):
     """What the sentences of a bead would earn as 1-1 beads: the best monotone pairing of them.
 
     Source sentences s0..s1-1 and target sentences t0..t1-1 are paired one
@@ -168,14 +174,11 @@ def _pairs_gain(sims, offs, c0, bs, bt, cs, ct, an_s, an_t, ratio, length_penalt
     best = np.zeros((a + 1, b + 1))
     for x in range(1, a + 1):
         p = s0 + x - 1
-        base = offs[p] - c0[p]
         for y in range(1, b + 1):
             q = t0 + y - 1
-            g = sims[base + q] - 0.5 * (bs[0, 0, p] + bt[0, 0, q])
+            g = _sum_margin(sims, offs, c0, ns, nt, bs, bt, 1, 1, p + 1, q + 1)
             if length_penalty:
-                ls = (cs[p + 1] - cs[p]) * ratio
-                lt = ct[q + 1] - ct[q]
-                g *= np.log2(1.0 + min(ls, lt) / max(ls, lt, 1.0))
+                g *= _length_factor((cs[p + 1] - cs[p]) * ratio, ct[q + 1] - ct[q])
             if anchor_weight != 0.0:
                 g += anchor_weight * _anchor_agreement(an_s, an_t, p, p + 1, q, q + 1)
             best[x, y] = max(best[x - 1, y], best[x, y - 1], best[x - 1, y - 1] + max(g, 0.0))
@@ -270,9 +273,7 @@ def band_dp(
                         margin = (1.0 - part_weight) * margin + part_weight * weakest
                     g = margin * size_factor[t]
                     if length_penalty:
-                        ls = (cs[i] - cs[i - a]) * ratio
-                        lt = ct[j] - ct[j - b]
-                        g *= np.log2(1.0 + min(ls, lt) / max(ls, lt, 1.0))
+                        g *= _length_factor((cs[i] - cs[i - a]) * ratio, ct[j] - ct[j - b])
                     if anchor_weight != 0.0:
                         # Added to the gain, not the margin: scaled by the bead's size it
                         # would pay a merge more for the same shared anchors.
@@ -284,7 +285,7 @@ def band_dp(
                         # a sum underrates a merge, and rejecting it then would keep
                         # its joined text from ever being embedded.
                         if g < _pairs_gain(
-                            sims, offs_s, c0, bs, bt, cs, ct, an_s, an_t, ratio, length_penalty, anchor_weight,
+                            sims, offs_s, c0, ns, nt, bs, bt, cs, ct, an_s, an_t, ratio, length_penalty, anchor_weight,
                             i - a, i, j - b, j,
                         ):
                             continue
