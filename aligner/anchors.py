@@ -57,7 +57,11 @@ KINDS = frozenset({"number", '"'})
 
 _QUESTION = set("?？؟¿⁇⁈⁉")
 _EXCLAMATION = set("!！¡‼⁉")
-_QUOTES = set("“”„‟«»‹›「」『』\"＂")
+# The quotation marks by family (also for `quote_states`, the state after each sentence).
+# Each mark belongs to a family; a family opened twice stays open once.
+_QUOTE_FAMILY = {ch: fam for fam, chars in (("double", "“”„‟\"＂"), ("single", "‘’‚‛'"), ("angle", "«»‹›"),
+                                              ("corner", "「」"), ("white", "『』")) for ch in chars}
+_QUOTES = frozenset(ch for ch, family in _QUOTE_FAMILY.items() if family != "single")  # apostrophes: below
 # An apostrophe is a quote when it opens a word ('Well?) or closes after
 # punctuation (Had enough?' or taels,' replied); not in didn't, nor in the
 # elisions of French written with a space (l' eau, in Text+Berg).
@@ -163,10 +167,6 @@ def _pack(anchors, bit: dict[str, int]) -> np.ndarray:
     return out
 
 
-# Quotation state after each sentence (`quote_states`): open, just closed.
-# Each mark belongs to a family; a family opened twice stays open once.
-_QUOTE_FAMILY = {ch: fam for fam, chars in (("double", "“”„‟\"＂"), ("single", "‘’‚‛'"), ("angle", "«»‹›"),
-                                              ("corner", "「」"), ("white", "『』")) for ch in chars}
 _OPENS = frozenset("„‚「『")  # open in every language that uses them
 _CLOSES = frozenset("”」』")  # close in every language that uses them (“ closes in German, opens elsewhere)
 _BEFORE_OPEN = frozenset("([{—–-")

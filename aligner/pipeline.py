@@ -37,7 +37,7 @@ _MAX_ROUNDS = 8
 # Text+Berg's beads) and, embedded all, their joined texts cost about half
 # the encoding of the sentences. The cheapest-to-skip are the confident
 # beads, whose joined text rarely moves the path: with this budget USE
-# scores within .004 of embedding every run on each set (docs/how-it-works.md).
+# scores within .005 of embedding every run on each set (docs/how-it-works.md).
 _JOINED_BUDGET = 0.2
 # A short document may always spend this much: it costs little, and each of
 # its few merges weighs much in its result (the seeds fall from .906 to .805
@@ -146,6 +146,7 @@ def align(
         )
     # Characters of joined text the lazy rounds may still embed (None: no limit).
     left = None if fraction is None else max(fraction * (len_s.sum() + len_t.sum()), _MIN_BUDGET_CHARS)
+
     def margins_now(pairs):
         return path_margins(
             pairs, make_side(vs, ks, len_s, lone_s, join_s.vectors), make_side(vt, kt, len_t, lone_t, join_t.vectors)
