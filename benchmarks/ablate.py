@@ -27,7 +27,7 @@ from aligner.evaluate import score_documents
 
 from .datasets import DataMissing, load
 
-SETS = ("textberg-dev", "mac-dev", "flores-fr-ar", "flores-de-fr", "flores-zh-en", "seeds")
+SETS = ("textberg-dev", "mac-dev", "flores-fr-ar", "flores-de-fr", "flores-zh-en", "seeds", "flores-fr-ar-gaps")
 CACHE = Path(__file__).resolve().parent / ".cache"
 
 

@@ -23,7 +23,7 @@ from aligner.evaluate import bead_links, link_scores, recall_by_type, score_docu
 from ._common import RUNNERS, SYSTEMS, covers_all
 from .datasets import DataMissing, load
 
-SETS = ("seeds", "textberg-dev", "mac-dev", "flores-fr-ar", "flores-de-fr", "flores-zh-en")
+SETS = ("seeds", "textberg-dev", "mac-dev", "flores-fr-ar", "flores-de-fr", "flores-zh-en", "flores-fr-ar-gaps")
 CASES = [(s, system) for s in SETS for system in SYSTEMS]
 
 
