@@ -1,7 +1,7 @@
 """The ``aligner`` command: a thin layer over the library's own functions.
 
     aligner align SRC TGT [--src-lang fr] [--tgt-lang ar] [--presplit] [--format tsv|json|vecalign|tmx] [-o FILE]
-                    [--crossing [--link-threshold P]]
+                    [--crossing [--link-threshold P]] [--strict-merges | --no-strict-merges]
     aligner view SRC TGT [--src-lang fr] [--tgt-lang ar] [--presplit] [--crossing] -o page.html
     aligner mine SRC TGT [--threshold P] [--presplit] [-o FILE]
     aligner view --from-json alignment.json -o page.html
@@ -83,6 +83,10 @@ def _add_crossing_options(a: argparse.ArgumentParser) -> None:
                    "unaligned sentence is left out; written by --format json and shown by aligner view")
     a.add_argument("--link-threshold", type=_probability, default=0.5, metavar="P",
                    help="the smallest probability of such a link (default: 0.5)")
+    a.add_argument("--strict-merges", action=argparse.BooleanOptionalAction, default=None,
+                   help="a merge of two sentences must earn what they would as 1-1 beads, so that a sentence only "
+                   "one side has is left unaligned rather than merged (default: decided from the documents; "
+                   "--no-strict-merges for a free translation given as two reports)")
 
 
 def _probability(text: str) -> float:
@@ -195,6 +199,8 @@ def _run_align(fn, src, tgt, args, **kwargs):
         kwargs["cache_dir"] = args.cache_dir
     if getattr(args, "crossing", False):
         kwargs.update(crossing=True, link_threshold=args.link_threshold)
+    if getattr(args, "strict_merges", None) is not None:
+        kwargs["strict_merges"] = args.strict_merges
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", AlignerWarning)
         result = fn(src, tgt, source_lang=args.src_lang, target_lang=args.tgt_lang, encoder=args.encoder, **kwargs)

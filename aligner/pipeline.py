@@ -26,7 +26,9 @@ __all__ = ["align", "parse_options"]
 
 _SEARCH_OPTIONS = {f.name for f in dataclasses.fields(SearchParams)}
 _SCORE_OPTIONS = {f.name for f in dataclasses.fields(ScoreParams)}
-_OTHER_OPTIONS = {"cache_dir", "max_chars", "progress", "joined_texts", "joined_budget", "crossing", "link_threshold"}
+_OTHER_OPTIONS = {
+    "cache_dir", "max_chars", "progress", "joined_texts", "joined_budget", "crossing", "link_threshold", "strict_merges",
+}
 _JOINED_TEXTS = ("lazy", "all", "none")
 # Each round embeds what the path needs; it settles in 2-4 rounds on the
 # development sets. The cap only guards against a path that keeps moving.
@@ -43,6 +45,21 @@ _JOINED_BUDGET = 0.2
 # its few merges weighs much in its result (the seeds fall from .906 to .805
 # with the budget alone).
 _MIN_BUDGET_CHARS = 2000
+# A merge of two sentences must earn at least what they would as 1-1 beads
+# (pair_floor 2) where the first path shows that merges are not the rule:
+# - two reports of one event leave many sentences without a counterpart, and
+#   a sentence only one has would otherwise ride in a merge: at least this
+#   share of the sentences unaligned (Text+Berg dev .042, MAC dev at most
+#   .004, FLORES dev documents with 6% deletions at most .086; the seeds .23);
+# - a translation that keeps the sentence boundaries has few merges, and a
+#   sentence next to a deletion would otherwise ride in one: fewer than this
+#   share of the beads merges (FLORES documents .05-.26, Text+Berg .34, MAC
+#   .20-.55).
+# Elsewhere (literary translation) a translator's own added sentence belongs
+# in a merge, and the floor at 2 costs MAC dev .03 (docs/how-it-works.md).
+_STRICT_UNALIGNED = 0.1
+_STRICT_MERGES = 0.15
+_STRICT_FLOOR = 2
 # Below this many texts a progress bar would only flicker.
 _PROGRESS_MIN_TEXTS = 2000
 
@@ -91,6 +108,15 @@ def align(
             2000; None: no limit. By default 0.2 for an encoder that encodes
             each joined text whole, None for one that makes them cheaply from
             their sentences, as USE does),
+            ``strict_merges`` (None, the default: decided from the first
+            path; True searches again with ``pair_floor`` 2, so that a merge
+            of two sentences must earn what they would as 1-1 beads and a
+            sentence that only one side has is left unaligned rather than
+            carried in a merge. Chosen when the first path leaves at least a
+            tenth of the sentences unaligned, as two reports of one event
+            do, or when fewer than 15% of its beads are merges, as in a
+            translation that keeps the sentence boundaries; True or False
+            decide it, and ``metadata["strict_merges"]`` says which was used),
             ``crossing`` (True: also find sentence pairs off the monotone
             path, in ``Alignment.links``, and list the sentences in no pair
             with the reason, in ``Alignment.unaligned``; see
@@ -144,36 +170,50 @@ def align(
             store, (join_s, {(k, i) for k in range(2, ks + 1) for i in range(len(src) - k + 1)}),
             (join_t, {(k, j) for k in range(2, kt + 1) for j in range(len(tgt) - k + 1)}),
         )
-    # Characters of joined text the lazy rounds may still embed (None: no limit).
-    left = None if fraction is None else max(fraction * (len_s.sum() + len_t.sum()), _MIN_BUDGET_CHARS)
+    # Characters of joined text the lazy rounds may embed (None: no limit).
+    budget = None if fraction is None else max(fraction * (len_s.sum() + len_t.sum()), _MIN_BUDGET_CHARS)
 
     def margins_now(pairs):
         return path_margins(
             pairs, make_side(vs, ks, len_s, lone_s, join_s.vectors), make_side(vt, kt, len_t, lone_t, join_t.vectors)
         )
 
-    rounds = 0
-    while True:
-        rounds += 1
-        margins = None  # of this round's path, with this round's vectors, once computed
-        pairs = best_path(
-            vs, vt, len_s, len_t, search, score, lone_s, lone_t, join_s.vectors, join_t.vectors, band=band,
-            anchors_s=anchors_s, anchors_t=anchors_t, partners_s=partners_s, partners_t=partners_t,
-            quotes_s=quotes_s, quotes_t=quotes_t,
-        )
-        if joined != "lazy" or rounds >= _MAX_ROUNDS:
-            break
-        if left is None:
-            need_s, need_t = runs_to_refine(pairs, ks, kt)
-        else:
+    def search_path(score, left):
+        """The path under `score`, its margins and the rounds it took; `left` is its joined-text budget."""
+        rounds = 0
+        while True:
+            rounds += 1
+            margins = None  # of this round's path, with this round's vectors, once computed
+            pairs = best_path(
+                vs, vt, len_s, len_t, search, score, lone_s, lone_t, join_s.vectors, join_t.vectors, band=band,
+                anchors_s=anchors_s, anchors_t=anchors_t, partners_s=partners_s, partners_t=partners_t,
+                quotes_s=quotes_s, quotes_t=quotes_t,
+            )
+            if joined != "lazy" or rounds >= _MAX_ROUNDS:
+                break
+            if left is None:
+                need_s, need_t = runs_to_refine(pairs, ks, kt)
+            else:
+                margins = margins_now(pairs)
+                order = refine_order(pairs, margins, ks, kt)
+                (need_s, need_t), left = _affordable(order, (join_s, join_t), left)
+            if not _embed_joined(store, (join_s, need_s), (join_t, need_t)):
+                break  # the path needs no text it has not seen: it is final (and its margins still hold)
+        if margins is None:
             margins = margins_now(pairs)
-            order = refine_order(pairs, margins, ks, kt)
-            (need_s, need_t), left = _affordable(order, (join_s, join_t), left)
-        if not _embed_joined(store, (join_s, need_s), (join_t, need_t)):
-            break  # the path needs no text it has not seen: it is final (and its margins still hold)
+        return pairs, margins, rounds
 
-    if margins is None:
-        margins = margins_now(pairs)
+    pairs, margins, rounds = search_path(score, budget)
+    auto, unaligned_share, merge_share = strict_merges_for(pairs)
+    strict = options.get("strict_merges")
+    if strict is None:
+        strict = auto
+    if strict and score.pair_floor != _STRICT_FLOOR and "pair_floor" not in options:
+        # A budget of its own: the floor judges joined texts only, and the merges it
+        # must judge are not those the first search embedded.
+        pairs, margins, more = search_path(dataclasses.replace(score, pair_floor=_STRICT_FLOOR), budget)
+        rounds += more
+
     beads = [Bead(s, t, round(mg, 6)) for (s, t), mg in zip(pairs, margins)]
     links, unaligned = (), ()
     crossing = options.get("crossing", False)
@@ -183,8 +223,11 @@ def align(
 
         links, unaligned = off_path(beads, vs, vt, threshold)
     metadata = {
-        "signature": signature(encoder_name(enc), search, score, joined, fraction)
+        "signature": signature(encoder_name(enc), search, score, joined, fraction, options.get("strict_merges"))
         + (f"|links:{threshold}" if crossing else ""),
+        "strict_merges": bool(strict),
+        "unaligned_share": round(unaligned_share, 6),
+        "merge_share": round(merge_share, 6),
         "encoded_texts": store.n_encoded,
         "joined_from_sentences": store.fast_joins,
         "rounds": rounds,
@@ -219,6 +262,20 @@ def parse_options(options: dict[str, Any]) -> tuple[SearchParams, ScoreParams, s
     search = SearchParams(**{k: v for k, v in settings.items() if k in _SEARCH_OPTIONS})
     score = ScoreParams(**{k: v for k, v in settings.items() if k in _SCORE_OPTIONS})
     return search, score, joined
+
+
+def strict_merges_for(path) -> tuple[bool, float, float]:
+    """Whether a first path calls for the pair floor at 2: (decision, unaligned share, merge share).
+
+    The unaligned share counts the sentences of both sides in 1-0 and 0-1
+    beads; the merge share, the beads with both sides that have more than
+    one sentence on a side.
+    """
+    both_sides = [(a, b) for a, b in path if a and b]
+    total = sum(len(a) + len(b) for a, b in path)
+    unaligned = 1.0 - sum(len(a) + len(b) for a, b in both_sides) / max(total, 1)
+    merges = sum(len(a) + len(b) > 2 for a, b in both_sides) / max(len(both_sides), 1)
+    return unaligned >= _STRICT_UNALIGNED or merges < _STRICT_MERGES, unaligned, merges
 
 
 def _affordable(order, joiners, left: float):
@@ -280,15 +337,17 @@ def _embed_joined(store: EmbeddingStore, *wanted: tuple[_Joiner, Any]) -> bool:
 
 
 def signature(
-    encoder: str, search: SearchParams, score: ScoreParams, joined: str = "lazy", joined_budget: float | None = None
+    encoder: str, search: SearchParams, score: ScoreParams, joined: str = "lazy", joined_budget: float | None = None,
+    strict_merges: bool | None = None,
 ) -> str:
-    """The settings that change results, as one comparable string."""
+    """The settings that change results, as one comparable string (strict_merges None: decided per document)."""
     types = ",".join(f"{a}-{b}" for a, b in search.bead_types)
     # The budget is named only where it applies, so that unlimited lazy runs keep their signature.
     budget = f"|joinedbudget:{joined_budget}" if joined == "lazy" and joined_budget is not None else ""
     return (
         f"aligner:{__version__}|enc:{encoder}|types:{types}|window:{search.window}|full:{search.full_cells}"
         f"|skip:{score.skip}|size:{score.size_exponent}|lenpen:{int(score.length_penalty)}|minmargin:{score.min_margin}|partmargin:{score.part_margin}|partweight:{score.part_weight}|anchorweight:{score.anchor_weight}|quoteweight:{score.quote_weight}|pairfloor:{score.pair_floor}|pairguard:{score.pair_guard}|joined:{joined}{budget}"
+        f"|strictmerges:{'auto' if strict_merges is None else 'yes' if strict_merges else 'no'}"
     )
 
 
@@ -316,6 +375,10 @@ def _check_numbers(options: dict) -> None:
     for name in ("length_penalty", "crossing"):
         if name in options and not isinstance(options[name], bool):
             raise InputError(f"option {name} must be True or False; got {options[name]!r}")
+    if options.get("strict_merges") is not None and not isinstance(options["strict_merges"], bool):
+        raise InputError(
+            f"option strict_merges must be True, False or None (decided from the documents); got {options['strict_merges']!r}"
+        )
     if "link_threshold" in options:
         value = options["link_threshold"]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:

@@ -64,12 +64,18 @@ sentence left unaligned (a 1-0 or 0-1 bead) earns the constant ``skip``.
   one side is never chosen when it earns less than its sentences would as
   1-1 beads (the best monotone pairing of them inside the bead, skip costs
   left out). Judged on joined texts only (a sum underrates a merge).
-  ``pair_guard`` (0.9; 0: off): a merge never holds one sentence of a
+  ``pair_guard`` (0.9; 0: off): a bead never holds one sentence of a
   mutual-best pair mined with at least that probability in the search band
   (`aligner.mining.mutual_pairs`) without the other, when the other lies
   within a few sentences of it. Together they lift the seeds' link F1 from
   .870 to .952 and FLORES de-fr by .0018, and cost MAC dev .0003 (one bead);
-  ``pair_floor=2`` lifts FLORES by .009-.012 but costs MAC dev .022.
+  ``pair_floor=2`` lifts FLORES by .009-.012 but costs MAC dev .03, so
+  `aligner.pipeline` uses it only where the first path shows that merges
+  are not the rule (``strict_merges``: many sentences left unaligned, or
+  few merges). The
+  guard covered merges only until the floor at 2 needed it for 1-1 beads
+  too: without it, the seeds' refused merge came back as two 1-1 beads
+  shifted by one sentence (on the translation sets it moves no bead).
 - ``size_exponent`` (0.5) makes the gain grow with the number of sentences a
   bead covers, but less than linearly, so that a merge competes fairly with a
   1-1 bead plus a deletion.

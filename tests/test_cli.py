@@ -282,3 +282,14 @@ def test_library_warnings_are_printed_once(capsys):
     assert cli._run_align(fake_align, "a", "b", args) == "result"
     lines = capsys.readouterr().err.splitlines()
     assert lines == ["aligner: warning: something else to check"]
+
+
+def test_no_strict_merges_flag_reaches_align(json_run):
+    # The seeds get strict merges by default (a quarter of their sentences
+    # have no counterpart); without them the Arabic-only sentence is merged.
+    proc = run("align", FR, AR, "--format", "json", "--no-strict-merges")
+    assert proc.returncode == 0, err(proc)
+    forced = loads(out(proc), "json")
+    assert json_run.metadata["strict_merges"] is True
+    assert forced.metadata["strict_merges"] is False
+    assert forced.pairs() != json_run.pairs()

@@ -125,6 +125,25 @@ class TestSeeds:
         assert again.source_sentences == seed_alignment.source_sentences
         assert again.target_sentences == seed_alignment.target_sentences
 
+    def test_merges_made_strict_for_two_reports(self, seed_alignment):
+        # Two reports of one meeting: the first path leaves about a quarter unaligned.
+        assert seed_alignment.metadata["strict_merges"] is True
+        assert seed_alignment.metadata["unaligned_share"] >= 0.1
+        assert "|strictmerges:auto" in seed_alignment.metadata["signature"]
+
+    def test_fact_of_one_report_is_not_carried_in_a_merge(self, seed_texts, seed_alignment):
+        # Arabic: "Abu Qasra also thanked the head of Turkish intelligence, Ibrahim
+        # Kalin, ..." has nothing in the French article; the quotation after it
+        # ("our meeting today was a new important milestone") is French 10's.
+        al = seed_alignment
+        thanks = next(k for k, t in enumerate(al.target_sentences) if "إبراهيم كالن" in t)
+        (bead,) = [b for b in al.beads if thanks in b.target]
+        assert bead.kind == "0-1", f"{bead.kind}: {al.source_text(bead)[:60]!r}"
+        lenient = align(*seed_texts, strict_merges=False)
+        (bead,) = [b for b in lenient.beads if thanks in b.target]
+        assert bead.kind == "1-2"  # what the pair floor at 2 prevents
+        assert lenient.metadata["strict_merges"] is False
+
     def test_explicit_languages(self, seed_texts, seed_alignment):
         al = align(*seed_texts, source_lang="fr", target_lang="ara")
         assert al.source_lang == "fr"
@@ -202,6 +221,54 @@ class TestSentenceLists:
     def test_joined_texts_option_checked(self):
         with pytest.raises(InputError, match="joined_texts"):
             align(["Un."], ["One."], source_lang="fr", target_lang="en", encoder=RecordingEncoder(), joined_texts="some")
+
+    def test_strict_merges_option_checked(self):
+        for bad in ("yes", 1, "auto"):
+            with pytest.raises(InputError, match="option strict_merges must be True, False or None"):
+                align(["Un."], ["One."], source_lang="fr", target_lang="en", encoder=FAKE, strict_merges=bad)
+
+    def test_strict_merges_search_again_with_the_pair_floor_at_two(self, monkeypatch):
+        import aligner.pipeline as pipeline
+
+        floors = []
+        real = pipeline.best_path
+
+        def spy(*args, **kwargs):
+            floors.append(args[5].pair_floor)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(pipeline, "best_path", spy)
+        src = ["It has been raining since this morning.", "The cat sleeps on the rug.", "We leave tomorrow."]
+        kwargs = dict(source_lang="fr", target_lang="en", encoder=FAKE)
+        lenient = align(src, src, strict_merges=False, **kwargs)
+        assert set(floors) == {3} and lenient.metadata["strict_merges"] is False
+        floors.clear()
+        strict = align(src, src, strict_merges=True, **kwargs)
+        assert floors[0] == 3 and floors[-1] == 2 and strict.metadata["strict_merges"] is True
+        floors.clear()
+        align(src, src, strict_merges=True, pair_floor=4, **kwargs)
+        assert set(floors) == {4}  # the caller's own floor is kept
+        floors.clear()
+        auto = align(src, src, **kwargs)  # three 1-1 beads: no merges at all
+        assert floors[-1] == 2 and auto.metadata["strict_merges"] is True
+        assert auto.metadata["merge_share"] == 0.0 and auto.metadata["unaligned_share"] == 0.0
+
+    def test_strict_merges_decided_from_the_first_path(self):
+        from aligner.pipeline import strict_merges_for
+
+        one = lambda k: ((k,), (k,))  # noqa: E731
+        # A literary translation: a merge in every third bead, nothing unaligned.
+        literary = [((3 * k,), (4 * k, 4 * k + 1)) if k % 3 == 0 else one(k) for k in range(30)]
+        assert strict_merges_for(literary) == (False, 0.0, 10 / 30)
+        # 70 sentences in beads; 7 more unaligned are fewer than a tenth, 8 are not
+        # (two reports of one event). Ids do not matter to the shares.
+        assert strict_merges_for(literary + [((), (0,))] * 7)[0] is False
+        strict, unaligned, merges = strict_merges_for(literary + [((), (0,))] * 8)
+        assert strict and unaligned == pytest.approx(8 / 78) and merges == pytest.approx(10 / 30)
+        # Few merges: a translation that keeps its sentence boundaries.
+        plain = [one(k) for k in range(20)] + [((20,), (20, 21))]
+        assert strict_merges_for(plain)[0] is True
+        assert strict_merges_for([((0,), ())]) == (True, 1.0, 0.0)
 
     def test_joined_budget_option_checked(self):
         for bad in (-0.1, "some", True, float("nan")):

@@ -371,3 +371,24 @@ def test_pair_guard_keeps_mined_partners_out_of_each_others_merges():
     for s, t in path:
         if len(s) + len(t) > 2:
             assert (3 in s) == (4 in t)
+
+
+def test_pair_guard_keeps_a_mined_partner_out_of_other_one_to_one_beads():
+    # Source 1 is like target 1 and, less, like target 2; target 2 is mined as
+    # its partner: no 1-1 bead may pair either of them with another sentence.
+    rng = np.random.default_rng(2)
+    e = rng.standard_normal((4, 32))
+    e /= np.linalg.norm(e, axis=1, keepdims=True)
+    src = np.array([e[0], e[1], e[3]])
+    tgt = np.array([e[0], e[1], (e[1] + e[2]) / np.linalg.norm(e[1] + e[2]), e[3]])
+    lens = np.full(4, 100.0)
+    free = best_path(src, tgt, lens[:3], lens, SearchParams(), ScoreParams())
+    assert ((1,), (1,)) in free
+    partners_s = np.array([-1, 2, -1], np.int64)
+    partners_t = np.array([-1, -1, 1, -1], np.int64)
+    guarded = best_path(src, tgt, lens[:3], lens, SearchParams(), ScoreParams(),
+                        partners_s=partners_s, partners_t=partners_t)
+    assert ((1,), (1,)) not in guarded
+    for s, t in guarded:
+        if s and t:
+            assert (1 in s) == (2 in t)
