@@ -45,7 +45,7 @@ class Bead:
 
 @dataclass(frozen=True)
 class Link:
-    """A source and a target sentence that match although the path does not join them.
+    """A source and a target sentence that match out of the path's order, or off the path.
 
     Attributes:
         source: id of the source sentence.
@@ -54,6 +54,10 @@ class Link:
             (as `aligner.mining.MinedPair.score`).
         margin: the ratio margin it comes from.
         crosses: True when the link runs against the order of the path.
+        inside: True when the two sentences are in one bead of the path and
+            the link crosses another link of that bead (the bead hides a
+            reordering: its first source sentence matches its last target
+            sentence, say). Such links always cross.
     """
 
     source: int
@@ -61,6 +65,7 @@ class Link:
     score: float
     margin: float
     crosses: bool
+    inside: bool = False
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,21 @@ path did not join:
 - a link is marked ``crosses`` when it runs against the order of the path
   (some bead pairs a sentence before it on one side with one after it on the
   other); otherwise it joins sentences the path could have joined but found
-  too weak.
+  too weak;
+- a sentence much shorter than its side's median gets no link off the path
+  (see ``_SHORT``);
+- inside a bead of the path with two sentences or more on each side, pairs
+  whose sentences are each other's best counterpart in the whole documents
+  and that cross each other (the bead hides a reordering) are links too,
+  marked ``inside`` (and ``crosses``), both pairs of a crossing at least at
+  the threshold. On Text+Berg dev they find the one crossing of its gold
+  (German 455-456 : French 541-540, which the path merges into a 2-2 bead).
+
+Sentence-to-run links (a sentence matching two or three consecutive
+sentences on the other side out of order) were measured and are not
+searched: off the path, none of the candidates on any set was right by the
+gold at any probability, and at 0.5 they were topical neighbours and
+repeated lines (docs/mining.md).
 
 Why a link must beat the path: without that rule, on translations (Text+Berg,
 MAC, FLORES) the links found were next to none right by the gold: mostly a
@@ -51,14 +65,17 @@ __all__ = ["off_path"]
 
 
 def off_path(
-    beads: Sequence[Bead], vs: np.ndarray, vt: np.ndarray, threshold: float
+    beads: Sequence[Bead], vs: np.ndarray, vt: np.ndarray, threshold: float,
+    len_s: np.ndarray | None = None, len_t: np.ndarray | None = None,
 ) -> tuple[tuple[Link, ...], tuple[Unaligned, ...]]:
-    """The links off the path of `beads` and the sentences left unaligned.
+    """The links off the path of `beads` (and inside its beads) and the sentences left unaligned.
 
     Args:
         beads: the monotone path, covering both sides.
         vs, vt: unit sentence vectors of the source and target sides.
         threshold: the smallest probability a link must have.
+        len_s, len_t: the sentences' lengths in characters, for the floor on
+            short sentences (None: no floor).
 
     Returns:
         ``(links, unaligned)``: links best first (ties by ids), the unaligned
@@ -66,6 +83,7 @@ def off_path(
     """
     knn_s, knn_t = neighbour_means(vs, vt)
     best_t, margin_s, best_s, margin_t = ratio_margin_candidates(vs, vt, knn=(knn_s, knn_t))
+    short_s, short_t = _short(len_s, len(vs)), _short(len_t, len(vt))
     # What the path gives each sentence: its best margin inside its own bead
     # (-inf when it is in no pair), and the bead it is in.
     held_s = np.full(len(vs), -np.inf)
@@ -85,9 +103,9 @@ def off_path(
     candidates = {(i, int(j)): float(r) for i, (j, r) in enumerate(zip(best_t, margin_s))}
     for j, (i, r) in enumerate(zip(best_s, margin_t)):
         candidates.setdefault((int(i), j), float(r))
-    links: list[Link] = []
-    linked_s: set[int] = set()
-    linked_t: set[int] = set()
+    links = _inside(beads, best_t, margin_s, best_s, threshold)
+    linked_s = {x.source for x in links}
+    linked_t = {x.target for x in links}
     for (i, j), r in sorted(candidates.items(), key=lambda kv: (-kv[1], kv[0])):
         p = float(probability(r))
         if p < threshold:
@@ -96,9 +114,12 @@ def off_path(
             continue
         if r < held_s[i] or r < held_t[j]:
             continue  # the path gives one of the two a better counterpart: see the module docstring
+        if short_s[i] or short_t[j]:
+            continue  # see _SHORT
         linked_s.add(i)
         linked_t.add(j)
         links.append(Link(i, j, p, r, _crosses(beads, i, j, int(bead_of_s[i]), int(bead_of_t[j]))))
+    links.sort(key=lambda x: (-x.score, x.source, x.target))
     unaligned = []
     for side, best, margins, linked, other in (
         ("source", best_t, margin_s, linked_s, "target"),
@@ -116,6 +137,49 @@ def off_path(
                 reason = f"its best counterpart, {other} {j} ({p:.3f}), is matched to a sentence that suits it better"
             unaligned.append(Unaligned(side, i, j, p, reason))
     return tuple(links), tuple(unaligned)
+
+
+# A sentence shorter than this fraction of its side's median sentence is too
+# short for a link off the path. Measured (docs/mining.md): the links that
+# such sentences gave were lines of dialogue like "两人同时跌倒。" / "The two of
+# them set to again.", with probabilities up to .97 and none right by any gold;
+# a few words carry too little for the encoder to tell a translation from a
+# line of the same scene, and the calibration was fitted on whole news
+# sentences.
+_SHORT = 0.5
+
+
+def _short(lengths: np.ndarray | None, n: int) -> np.ndarray:
+    """Which sentences are too short for a link off the path (see _SHORT)."""
+    if lengths is None or n == 0:
+        return np.zeros(n, np.bool_)
+    lengths = np.asarray(lengths, np.float64)
+    return lengths < _SHORT * float(np.median(lengths))
+
+
+def _inside(
+    beads: Sequence[Bead], best_t: np.ndarray, margin_s: np.ndarray, best_s: np.ndarray, threshold: float
+) -> list[Link]:
+    """Links inside beads of the path that cross each other.
+
+    A pair counts only if its two sentences are each other's best counterpart
+    in the whole documents: the best inside the bead alone also pairs
+    sentences the path merged because one of them has no counterpart (FLORES
+    deletions), and those cross the true pair half the time.
+    """
+    out: list[Link] = []
+    for bead in beads:
+        if len(bead.source) < 2 or len(bead.target) < 2:
+            continue
+        first, last = bead.target[0], bead.target[-1]
+        pairs = [
+            (i, int(best_t[i]), float(margin_s[i])) for i in bead.source
+            if first <= best_t[i] <= last and best_s[best_t[i]] == i and probability(margin_s[i]) >= threshold
+        ]
+        for i, j, r in pairs:
+            if any((i2 - i) * (j2 - j) < 0 for i2, j2, _ in pairs):
+                out.append(Link(i, j, float(probability(r)), r, True, inside=True))
+    return out
 
 
 def _crosses(beads: Sequence[Bead], i: int, j: int, bi: int, bj: int) -> bool:

@@ -221,7 +221,7 @@ def align(
     if crossing:
         from .crossing import off_path
 
-        links, unaligned = off_path(beads, vs, vt, threshold)
+        links, unaligned = off_path(beads, vs, vt, threshold, len_s, len_t)
     metadata = {
         "signature": signature(encoder_name(enc), search, score, joined, fraction, options.get("strict_merges"))
         + (f"|links:{threshold}" if crossing else ""),

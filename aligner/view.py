@@ -236,8 +236,15 @@ def _matrix_svg(alignment: Alignment, sim: np.ndarray | None, max_side: int) -> 
     return "".join(parts)
 
 
+def _order(link: Link) -> str:
+    """How a link stands to the path, in words."""
+    if link.inside:
+        return "crosses inside its bead"
+    return "crosses the path" if link.crosses else "in order"
+
+
 def _link_label(k: int, link: Link) -> str:
-    order = "crosses the path" if link.crosses else "in order, off the path"
+    order = _order(link) if link.crosses else "in order, off the path"
     return f"link {k}: source {link.source} ↔ target {link.target}, probability {link.score:.3f}, {order}"
 
 
@@ -401,7 +408,7 @@ def _links_section(alignment: Alignment, index: _Index) -> str:
     rows = []
     for k, link in enumerate(alignment.links):
         cls = "link crosses" if link.crosses else "link inorder"
-        order = "crosses the path" if link.crosses else "in order"
+        order = _order(link)
         cells = []
         for side, name, i in (("src", "source", link.source), ("tgt", "target", link.target)):
             sents, attrs = _side_attrs(alignment, side)
@@ -418,7 +425,7 @@ def _links_section(alignment: Alignment, index: _Index) -> str:
     src_lang, tgt_lang = alignment.source_lang, alignment.target_lang
     return f"""
 <h2 id="links">Links off the path</h2>
-<p class="note">Sentence pairs that match although the path does not join them (the beads above are unchanged): probability from red (0) to green (1); a link that crosses the path runs against the order of the beads.</p>
+<p class="note">Sentence pairs that match although the path does not join them, or that cross each other inside one bead of the path (the beads above are unchanged): probability from red (0) to green (1); a link that crosses the path runs against the order of the beads.</p>
 <table class="beads links">
 <colgroup><col class="n"><col class="score"><col class="order"><col><col></colgroup>
 <thead><tr><th>link</th><th>prob.</th><th>order</th><th>source ({_esc(src_lang or "?")})</th><th dir="{_dir(tgt_lang)}">target ({_esc(tgt_lang or "?")})</th></tr></thead>
@@ -552,7 +559,9 @@ def render_html(
     aspect = f"{max(m, 1)} / {max(n, 1)}"
     links_head = links_legend = links_caption = ""
     if links:
-        links_head = f" {len(links)} links off the path ({n_cross} crossing the path)."
+        n_inside = sum(1 for link in links if link.inside)
+        links_head = f" {len(links)} links off the path ({n_cross} crossing the path"
+        links_head += f", {n_inside} of them inside a bead)." if n_inside else ")."
         links_legend = (
             f'<span>· link off the path:</span>{_mark("link crosses")}<span>crosses the path</span>'
             f'{_mark("link inorder")}<span>in order</span>'

@@ -15,7 +15,9 @@
     }
 
 ``links`` and ``unaligned`` (from ``align(..., crossing=True)``) are written
-only when there are some, so other files stay as they were.
+only when there are some, so other files stay as they were; likewise a link
+inside a bead of the path has ``"inside": true`` and other links have no such
+key (files written before it existed read as before).
 
 Written with ``ensure_ascii=False`` (UTF-8 text stays readable), one sentence
 and one bead a line so that diffs stay small. Everything round-trips exactly,
@@ -134,13 +136,21 @@ def loads(
 
 
 # The fields of a link and of an unaligned entry, with the JSON types each may have.
-_LINK_FIELDS = {"source": (int,), "target": (int,), "score": (int, float), "margin": (int, float), "crosses": (bool,)}
+_LINK_FIELDS = {
+    "source": (int,), "target": (int,), "score": (int, float), "margin": (int, float), "crosses": (bool,),
+    "inside": (bool,),
+}
+# Fields that may be left out: files written before links inside beads existed have no "inside".
+_OPTIONAL = {"inside"}
 _UNALIGNED_FIELDS = {"side": (str,), "id": (int,), "best": (int,), "score": (int, float), "reason": (str,)}
 
 
 def _link_dict(link: Link) -> dict:
-    return {"source": int(link.source), "target": int(link.target), "score": float(link.score),
-            "margin": float(link.margin), "crosses": bool(link.crosses)}
+    out = {"source": int(link.source), "target": int(link.target), "score": float(link.score),
+           "margin": float(link.margin), "crosses": bool(link.crosses)}
+    if link.inside:  # written only when true, so files without such links stay as they were
+        out["inside"] = True
+    return out
 
 
 def _unaligned_dict(u: Unaligned) -> dict:
@@ -155,10 +165,14 @@ def _list(doc: dict, key: str) -> list:
 
 
 def _record(value: Any, where: str, fields: dict, cls):
-    if not isinstance(value, dict) or set(value) != set(fields):
+    required = set(fields) - _OPTIONAL
+    if not isinstance(value, dict) or not required <= set(value) <= set(fields):
         got = sorted(value) if isinstance(value, dict) else _kind(value)
-        raise FormatError(f"{where}: expected an object with the keys {', '.join(fields)}, got {got}")
+        names = ", ".join(k + (" (optional)" if k in _OPTIONAL else "") for k in fields)
+        raise FormatError(f"{where}: expected an object with the keys {names}, got {got}")
     for key, types in fields.items():
+        if key not in value:
+            continue
         v = value[key]
         # bool is an int subclass: only a field meant as a boolean takes one.
         if type(v) not in types or (type(v) is int and v < 0 and key in ("source", "target", "id", "best")):
