@@ -1,6 +1,6 @@
 """What the benchmarks share: the systems under test, the encoder wrapper, the machine.
 
-The three systems, each a function ``(document, encoder) -> beads``:
+The systems, each a function ``(document, encoder) -> beads``:
 
 - ``aligner``: `aligner.align` on the sentence lists, languages given,
   default options.
@@ -12,6 +12,10 @@ The three systems, each a function ``(document, encoder) -> beads``:
   ``max_size_full_dp=300``, ``search_buffer_size=5``, ``random_state=42``.
   sentalign normalises the vectors itself (make_norm1, then Vecalign's
   random-sample normalisation of the cosine).
+- ``bertalign``: Bertalign's two passes with its default settings, written
+  again in ``benchmarks/_bertalign.py`` (Bertalign is not on PyPI), with the
+  same encoder; its overlaps of 1 to 4 sentences are joined with a space and
+  embedded whole.
 - ``gale-church``: ``galechurch.align`` on the sentence lists, length only,
   its defaults (the original program's: c = 1, s^2 = 6.8, bead costs of
   Gale & Church 1993 for 1-1, 1-0, 0-1, 2-1, 1-2, 2-2).
@@ -31,7 +35,7 @@ import numpy as np
 from aligner.encoders import EmbeddingStore
 
 Pair = tuple[tuple[int, ...], tuple[int, ...]]
-SYSTEMS = ("aligner", "aligner-all-joined", "vecalign-dp", "gale-church")
+SYSTEMS = ("aligner", "aligner-all-joined", "bertalign", "vecalign-dp", "gale-church")
 
 
 class StoreEncoder:
@@ -82,6 +86,12 @@ def run_vecalign_dp(doc, encoder) -> tuple[list[Pair], dict]:
     return beads, {}
 
 
+def run_bertalign(doc, encoder) -> tuple[list[Pair], dict]:
+    from ._bertalign import bertalign
+
+    return bertalign(doc.source, doc.target, encoder.encode), {}
+
+
 def run_gale_church(doc, encoder=None) -> tuple[list[Pair], dict]:
     import galechurch
 
@@ -94,6 +104,7 @@ def run_gale_church(doc, encoder=None) -> tuple[list[Pair], dict]:
 RUNNERS: dict[str, Callable] = {
     "aligner": run_aligner,
     "aligner-all-joined": run_aligner_all_joined,
+    "bertalign": run_bertalign,
     "vecalign-dp": run_vecalign_dp,
     "gale-church": run_gale_church,
 }
@@ -108,6 +119,9 @@ def system_settings() -> dict[str, str]:
         "vecalign-dp": ("sentalign.sentalign(sentence lists, encoder=the shared USE v3 store) with its defaults: "
                         "alignment_max_size=8 (overlaps 1-8), del_percentile_frac=0.2, num_samps_for_norm=100, "
                         "max_size_full_dp=300, search_buffer_size=5, random_state=42"),
+        "bertalign": ("Bertalign's algorithm written again (benchmarks/_bertalign.py) with its defaults: max_align=5, "
+                      "top_k=3, win=5, skip=-0.1, margin=True, len_penalty=True; overlaps embedded whole by the "
+                      "shared USE v3 store"),
         "gale-church": "galechurch.align(sentence lists) with its defaults: mean_xy=1.0, variance_xy=6.8, "
                        "the original program's bead costs",
     }

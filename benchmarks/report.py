@@ -37,6 +37,7 @@ STAGE_NOTES = {
     "embed-runs": "every run of 1 to {runs} sentences on each side, fresh store (all the pipeline can embed)",
     "dp": "aligner.search.best_path alone, embeddings of all runs computed beforehand",
     "aligner-e2e": "align(), default options, fresh embedding cache (its texts encoded: what it embedded)",
+    "bertalign-e2e": "Bertalign's algorithm (benchmarks/_bertalign.py) with the same encoder, fresh cache",
     "vecalign-dp-e2e": "sentalign with the same encoder, fresh cache",
     "gale-church-e2e": "galechurch.align",
 }
@@ -288,14 +289,14 @@ def _summary(data: dict) -> list[str]:
         return []
     rows = [[s] + [_f(by_system[y]["f1_strict"]) if y in by_system else "" for y in systems]
             for s, by_system in acc.items()]
-    out = ["Strict F1 (Vecalign's definition) with the same encoder for the two embedding systems:", ""]
+    out = ["Strict F1 (Vecalign's definition) with the same encoder for every embedding system:", ""]
     out += _table(["set"] + systems, rows, "l" + "r" * len(systems))
     e2e = {s: st for s, st in (data.get("speed") or {}).items() if "aligner-e2e" in st}
     if e2e:
         out.append("")
         for s, st in e2e.items():
             parts = [f"{name} {_g(st[name]['ratio_to_embed_once'])}x" for name in
-                     ("aligner-e2e", "vecalign-dp-e2e", "gale-church-e2e") if name in st]
+                     ("aligner-e2e", "bertalign-e2e", "vecalign-dp-e2e", "gale-church-e2e") if name in st]
             out.append(f"- End to end on {s}, as a multiple of the time to embed each sentence once: " + ", ".join(parts) + ".")
     return out
 

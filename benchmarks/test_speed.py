@@ -22,6 +22,9 @@ ratios mean something on any machine, even a busy one:
   (for the seeds from the raw texts, so splitting is included);
 - ``vecalign-dp-e2e``: sentalign with the same encoder behind a fresh cache
   (for the seeds, after splitting);
+- ``bertalign-e2e``: Bertalign's algorithm (``benchmarks/_bertalign.py``)
+  with the same encoder behind a fresh cache, its overlaps embedded whole
+  (for the seeds, after splitting);
 - ``gale-church-e2e``: galechurch (for the seeds, after splitting).
 
 The encoder is loaded and warmed up before any timing, and so are the
@@ -56,7 +59,9 @@ from ._common import StoreEncoder, loadavg
 from .datasets import DataMissing, ROOT, SEEDS, load
 
 SPEED_SETS = ("seeds", "textberg-dev", "mac-dev")
-STAGES = ("embed-once", "split", "embed-runs", "dp", "aligner-e2e", "vecalign-dp-e2e", "gale-church-e2e")
+STAGES = (
+    "embed-once", "split", "embed-runs", "dp", "aligner-e2e", "bertalign-e2e", "vecalign-dp-e2e", "gale-church-e2e",
+)
 # Rounds per stage: the cheap stages more, the ones that embed a whole set once.
 ROUNDS = {
     "seeds": dict.fromkeys(STAGES, 3),
@@ -182,6 +187,18 @@ def _stage(stage: str, inp: SpeedInput, use_encoder, store: EmbeddingStore):
             src, tgt = sentences()
             sentalign(src, tgt, enc)
             return enc.store.n_encoded
+        return setup, target
+
+    if stage == "bertalign-e2e":
+        from ._bertalign import bertalign
+
+        def setup():
+            return (EmbeddingStore(use_encoder),), {}
+
+        def target(fresh):
+            src, tgt = sentences()
+            bertalign(src, tgt, lambda texts: fresh.get(list(texts)))
+            return fresh.n_encoded
         return setup, target
 
     if stage == "gale-church-e2e":
