@@ -91,13 +91,18 @@ def _first_band(n: int, m: int) -> np.ndarray:
 
 
 @numba.njit(cache=True)
+def _tables(band):
+    """The DP's score (float32, as Bertalign's) and back-pointer tables, one row per source cell, band-wide."""
+    width = 0
+    for i in range(band.shape[0]):
+        width = max(width, band[i, 1] - band[i, 0] + 1)
+    return np.zeros((band.shape[0], width), np.float32), np.full((band.shape[0], width), -1, np.int8)
+
+
+@numba.njit(cache=True)
 def _first_pass(n, band, dist, index):
     """Back pointers of the anchor DP: 0 a 0-1, 1 a 1-0, 2 a 1-1 bead (-1 unreachable)."""
-    width = 0
-    for i in range(n + 1):
-        width = max(width, band[i, 1] - band[i, 0] + 1)
-    cost = np.zeros((n + 1, width), np.float32)
-    back = np.full((n + 1, width), -1, np.int8)
+    cost, back = _tables(band)
     steps = ((0, 1), (1, 0), (1, 1))
     for i in range(n + 1):
         for j in range(band[i, 0], band[i, 1] + 1):
@@ -174,11 +179,7 @@ def _neighbour_sim(vec, size, end, length, first):
 def _second_pass(sv, tv, sl, tl, band, types, ratio, skip):
     n = sv.shape[1]
     m = tv.shape[1]
-    width = 0
-    for i in range(n + 1):
-        width = max(width, band[i, 1] - band[i, 0] + 1)
-    cost = np.zeros((n + 1, width), np.float32)
-    back = np.full((n + 1, width), -1, np.int8)
+    cost, back = _tables(band)
     for i in range(n + 1):
         for j in range(band[i, 0], band[i, 1] + 1):
             if i == 0 and j == 0:
