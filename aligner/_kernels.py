@@ -235,7 +235,7 @@ def band_dp(
                     # The gain of the bead; `continue` where it is -inf (see aligner.scoring).
                     if _has_lone(lone_s, i - a, i) or _has_lone(lone_t, j - b, j):
                         continue  # a heading is never part of a merge (never true for 1-1)
-                    if a + b >= 2 and (_separates(pa_s, i - a, i, j - b, j) or _separates(pa_t, j - b, j, i - a, i)):
+                    if _separates(pa_s, i - a, i, j - b, j) or _separates(pa_t, j - b, j, i - a, i):
                         continue  # no bead parts a sentence from its mined partner (see aligner.scoring)
                     exact_s = ei_s[a - 1, i - a] >= 0
                     exact_t = ei_t[b - 1, j - b] >= 0
