@@ -187,8 +187,8 @@ def _pairs_gain(sims, offs, c0, ns, nt, bs, bt, cs, ct, an_s, an_t, ratio, lengt
 
 @numba.njit(cache=True)
 def band_dp(
-    lo, hi, arrays, ratio, types, skip, size_exponent, length_penalty, min_margin, part_margin, part_weight,
-    anchor_weight, quote_s, quote_t, quote_weight, pair_floor=0,
+    lo, hi, arrays, ratio, types, type_scale, type_bonus, length_penalty, min_margin, part_margin, part_weight,
+    anchor_weight, quote_s, quote_t, quote_weight, pair_floor=0, length_weight=0.0,
 ):
     """Best path in the band lo..hi: (i, j, bead type) at the end of each bead, in order.
 
@@ -210,9 +210,6 @@ def band_dp(
     back = np.full(offs[n + 1], -1, np.int8)
     score[0] = 0.0  # lo[0] == 0: the cell (0, 0)
     ntypes = types.shape[0]
-    size_factor = np.empty(ntypes)
-    for t in range(ntypes):
-        size_factor[t] = ((types[t, 0] + types[t, 1]) / 2.0) ** size_exponent
     for i in range(n + 1):
         for j in range(lo[i], hi[i] + 1):
             if i == 0 and j == 0:
@@ -230,7 +227,7 @@ def band_dp(
                 if prev == -np.inf:
                     continue
                 if a == 0 or b == 0:
-                    g = skip
+                    g = type_bonus[t]
                 else:
                     # The gain of the bead; `continue` where it is -inf (see aligner.scoring).
                     if _has_lone(lone_s, i - a, i) or _has_lone(lone_t, j - b, j):
@@ -247,7 +244,10 @@ def band_dp(
                         continue
                     passenger = False
                     weakest = np.inf  # the lowest margin of one sentence against the other side's run
-                    if a > 1:  # each source sentence alone against the target run
+                    # A margin is at least -2 (a cosine less a mean cosine): a lower part_margin with
+                    # no weight to blend leaves nothing to check.
+                    parts = part_weight != 0.0 or part_margin > -2.0
+                    if parts and a > 1:  # each source sentence alone against the target run
                         for k in range(i - a + 1, i + 1):
                             if exact_t:
                                 part = _exact_margin(vs, vt, ns, nt, ei_s, ei_t, ex_s, ex_t, bs, bt, bx, by, 1, b, k, j)
@@ -257,7 +257,7 @@ def band_dp(
                             if part < part_margin:
                                 passenger = True
                                 break
-                    if b > 1 and not passenger:
+                    if parts and b > 1 and not passenger:
                         for k in range(j - b + 1, j + 1):
                             if exact_s:
                                 part = _exact_margin(vs, vt, ns, nt, ei_s, ei_t, ex_s, ex_t, bs, bt, bx, by, a, 1, i, k)
@@ -271,9 +271,12 @@ def band_dp(
                         continue
                     if weakest < np.inf:
                         margin = (1.0 - part_weight) * margin + part_weight * weakest
-                    g = margin * size_factor[t]
                     if length_penalty:
-                        g *= _length_factor((cs[i] - cs[i - a]) * ratio, ct[j] - ct[j - b])
+                        margin *= _length_factor((cs[i] - cs[i - a]) * ratio, ct[j] - ct[j - b])
+                    g = margin * type_scale[t] + type_bonus[t]
+                    if length_weight != 0.0:
+                        dl = np.log((cs[i] - cs[i - a]) * ratio + 1.0) - np.log(ct[j] - ct[j - b] + 1.0)
+                        g += length_weight * dl * dl
                     if anchor_weight != 0.0:
                         # Added to the gain, not the margin: scaled by the bead's size it
                         # would pay a merge more for the same shared anchors.

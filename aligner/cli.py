@@ -41,13 +41,12 @@ def version_text() -> str:
         # Lazy: the pipeline brings numba; --version alone should not need it
         # to work, so a failure here is reported, not raised.
         from .encoders import encoder_name, get_encoder
-        from .pipeline import signature
-        from .scoring import ScoreParams
-        from .search import SearchParams
+        from .options import Options
+        from .signature import signature
 
         name = encoder_name(get_encoder(None))
         lines.append(f"default encoder: {name} (multilingual Universal Sentence Encoder v3, embedded, offline)")
-        lines.append(f"default signature: {signature(name, SearchParams(), ScoreParams())}")
+        lines.append(f"default signature: {signature(name, Options())} (each alignment adds the parameters fitted on it)")
     except Exception as exc:  # pragma: no cover - only when the install is broken
         lines.append(f"default encoder and signature: unavailable ({type(exc).__name__}: {exc})")
     return "\n".join(lines)
@@ -83,10 +82,12 @@ def _add_crossing_options(a: argparse.ArgumentParser) -> None:
                    "unaligned sentence is left out; written by --format json and shown by aligner view")
     a.add_argument("--link-threshold", type=_probability, default=0.5, metavar="P",
                    help="the smallest probability of such a link (default: 0.5)")
+    a.add_argument("--deletion-prior", type=_open_probability, default=None, metavar="P",
+                   help="the probability that a bead leaves a sentence unaligned, where you know it "
+                   "(default: fitted on the two documents)")
     a.add_argument("--strict-merges", action=argparse.BooleanOptionalAction, default=None,
-                   help="a merge of two sentences must earn what they would as 1-1 beads, so that a sentence only "
-                   "one side has is left unaligned rather than merged (default: decided from the documents; "
-                   "--no-strict-merges for a free translation given as two reports)")
+                   help="deprecated, goes in 0.3: selects the hand-set score of aligner 0.1 with its strict-merges "
+                   "rule forced on or off")
 
 
 def _probability(text: str) -> float:
@@ -96,6 +97,13 @@ def _probability(text: str) -> float:
         value = -1.0
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError(f"expected a probability between 0 and 1, got {text!r}")
+    return value
+
+
+def _open_probability(text: str) -> float:
+    value = _probability(text)
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"expected a probability strictly between 0 and 1, got {text!r}")
     return value
 
 
@@ -199,6 +207,8 @@ def _run_align(fn, src, tgt, args, **kwargs):
         kwargs["cache_dir"] = args.cache_dir
     if getattr(args, "crossing", False):
         kwargs.update(crossing=True, link_threshold=args.link_threshold)
+    if getattr(args, "deletion_prior", None) is not None:
+        kwargs["deletion_prior"] = args.deletion_prior
     if getattr(args, "strict_merges", None) is not None:
         kwargs["strict_merges"] = args.strict_merges
     with warnings.catch_warnings(record=True) as caught:

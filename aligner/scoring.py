@@ -87,12 +87,15 @@ French-Arabic documents (docs/how-it-works.md has the table).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
 from ._kernels import run_norms
+
+if TYPE_CHECKING:
+    from .calibration import Calibration
 
 __all__ = ["ScoreParams", "Side", "Scorer", "run_vectors", "make_side", "make_scorer"]
 
@@ -111,6 +114,18 @@ class ScoreParams:
     quote_weight: float = 0.05
     pair_floor: int = 3
     pair_guard: float = 0.9
+    calibration: Calibration | None = None
+    length_weight: float = 0.0
+
+    def type_gains(self, types: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per bead type, the factor of the margin and the constant added: gain = margin * scale + bonus."""
+        if self.calibration is not None:
+            return self.calibration.type_gains(types)
+        types = np.asarray(types, np.int64)
+        one_sided = (types[:, 0] == 0) | (types[:, 1] == 0)
+        scale = np.where(one_sided, 0.0, ((types[:, 0] + types[:, 1]) / 2.0) ** self.size_exponent)
+        bonus = np.where(one_sided, self.skip, 0.0)
+        return scale.astype(np.float64), bonus.astype(np.float64)
 
 
 def run_vectors(vecs: np.ndarray, max_run: int) -> np.ndarray:

@@ -65,12 +65,12 @@ def band_path(lo, hi, src: Side, tgt: Side, bead_types, score_params: ScoreParam
     lo = np.asarray(lo, np.int64)
     hi = np.asarray(hi, np.int64)
     scorer = make_scorer(src, tgt, lo, hi)
+    scale, bonus = score_params.type_gains(types)
     ends = band_dp(
-        lo, hi, scorer.arrays, scorer.ratio, types,
-        float(score_params.skip), float(score_params.size_exponent), bool(score_params.length_penalty),
+        lo, hi, scorer.arrays, scorer.ratio, types, scale, bonus, bool(score_params.length_penalty),
         float(score_params.min_margin), float(score_params.part_margin), float(score_params.part_weight),
         float(score_params.anchor_weight), src.quotes, tgt.quotes, float(score_params.quote_weight),
-        int(score_params.pair_floor),
+        int(score_params.pair_floor), float(score_params.length_weight),
     )
     return [
         (tuple(range(i - types[t, 0], i)), tuple(range(j - types[t, 1], j)))
