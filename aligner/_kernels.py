@@ -188,9 +188,13 @@ def _pairs_gain(sims, offs, c0, ns, nt, bs, bt, cs, ct, an_s, an_t, ratio, lengt
 @numba.njit(cache=True)
 def band_dp(
     lo, hi, arrays, ratio, types, type_scale, type_bonus, length_penalty, min_margin, part_margin, part_weight,
-    anchor_weight, quote_s, quote_t, quote_weight, pair_floor=0, length_weight=0.0,
+    anchor_weight, quote_s, quote_t, quote_weight, pair_floor=0,
 ):
     """Best path in the band lo..hi: (i, j, bead type) at the end of each bead, in order.
+
+    A bead of type t with both sides gains its margin (times the length
+    factor) times type_scale[t], plus type_bonus[t]; a 1-0 or 0-1 bead gains
+    type_bonus[t] (`aligner.scoring.ScoreParams.type_gains`).
 
     quote_s[i], quote_t[j]: the quotation state after i source, j target
     sentences (`aligner.anchors.quote_states`: bit 0 a quotation is open,
@@ -274,9 +278,6 @@ def band_dp(
                     if length_penalty:
                         margin *= _length_factor((cs[i] - cs[i - a]) * ratio, ct[j] - ct[j - b])
                     g = margin * type_scale[t] + type_bonus[t]
-                    if length_weight != 0.0:
-                        dl = np.log((cs[i] - cs[i - a]) * ratio + 1.0) - np.log(ct[j] - ct[j - b] + 1.0)
-                        g += length_weight * dl * dl
                     if anchor_weight != 0.0:
                         # Added to the gain, not the margin: scaled by the bead's size it
                         # would pay a merge more for the same shared anchors.

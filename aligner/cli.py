@@ -213,9 +213,12 @@ def _run_align(fn, src, tgt, args, **kwargs):
         kwargs["strict_merges"] = args.strict_merges
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", AlignerWarning)
+        warnings.simplefilter("always", DeprecationWarning)  # a deprecated flag is the user's own
         result = fn(src, tgt, source_lang=args.src_lang, target_lang=args.tgt_lang, encoder=args.encoder, **kwargs)
     for w in caught:
-        if issubclass(w.category, AlignerWarning):
+        if issubclass(w.category, DeprecationWarning) and "aligner 0.3" in str(w.message):
+            _warn(str(w.message))
+        elif issubclass(w.category, AlignerWarning):
             if "may not be the same document" not in str(w.message):  # already said by _read_pair
                 _warn(str(w.message))
         else:

@@ -11,9 +11,9 @@ again, until the path needs no text it has not seen ("lazy", the default).
 "all" embeds every run first; "none" never embeds one.
 
 An encoder that must encode each joined text whole (sentence-transformers)
-gets a budget: the joined texts of one search, in characters, at most a
-fraction of the sentences' (`JOINED_BUDGET`), the closest calls first
-(`aligner.search.refine_order`).
+gets a budget: the joined texts of all the searches of one pair, in
+characters, at most a fraction of the sentences' (`JOINED_BUDGET`), the
+closest calls first (`aligner.search.refine_order`).
 """
 
 from __future__ import annotations
@@ -84,7 +84,8 @@ class PathSearch:
         self.ks, self.kt = max_runs(search.bead_types)
         self.join_s = Joiner(src, seps[0])
         self.join_t = Joiner(tgt, seps[1])
-        self.budget = (
+        # Characters of joined text all the searches of this pair may still embed (None: no limit).
+        self.left = (
             None if budget_fraction is None
             else max(budget_fraction * (self.len_s.sum() + self.len_t.sum()), _MIN_BUDGET_CHARS)
         )
@@ -105,8 +106,7 @@ class PathSearch:
         )
 
     def run(self, score: ScoreParams) -> tuple[list, list[float]]:
-        """The path under `score` and its margins; each call has a joined-text budget of its own."""
-        left = self.budget
+        """The path under `score` and its margins; the joined-text budget is shared by every call."""
         rounds = 0
         while True:
             rounds += 1
@@ -118,11 +118,11 @@ class PathSearch:
             )
             if self.mode != "lazy" or rounds >= _MAX_ROUNDS:
                 break
-            if left is None:
+            if self.left is None:
                 need_s, need_t = runs_to_refine(pairs, self.ks, self.kt)
             else:
                 margins = self.margins(pairs)
-                (need_s, need_t), left = self._affordable(refine_order(pairs, margins, self.ks, self.kt), left)
+                (need_s, need_t), self.left = self._affordable(refine_order(pairs, margins, self.ks, self.kt), self.left)
             if not self._embed(need_s, need_t):
                 break  # the path needs no text it has not seen: it is final (and its margins still hold)
         return pairs, margins if margins is not None else self.margins(pairs)

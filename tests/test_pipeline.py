@@ -125,11 +125,14 @@ class TestSeeds:
         assert again.source_sentences == seed_alignment.source_sentences
         assert again.target_sentences == seed_alignment.target_sentences
 
-    def test_merges_made_strict_for_two_reports(self, seed_alignment):
-        # Two reports of one meeting: the first path leaves about a quarter unaligned.
-        assert seed_alignment.metadata["strict_merges"] is True
-        assert seed_alignment.metadata["unaligned_share"] >= 0.1
-        assert "|strictmerges:auto" in seed_alignment.metadata["signature"]
+    def test_score_fitted_on_two_reports(self, seed_alignment):
+        # Two reports of one meeting: the fitted priors leave many sentences unaligned.
+        meta = seed_alignment.metadata
+        assert meta["model"] == "fitted"
+        fit = meta["fit"]
+        assert fit["prior"]["0-1"] + fit["prior"]["1-0"] > 0.15
+        assert fit["alpha"] > 0 and fit["beads"] == len(seed_alignment.beads)
+        assert "|model:fitted|" in meta["signature"] and f"fit:alpha={fit['alpha']}," in meta["signature"]
 
     def test_fact_of_one_report_is_not_carried_in_a_merge(self, seed_texts, seed_alignment):
         # Arabic: "Abu Qasra also thanked the head of Turkish intelligence, Ibrahim
@@ -139,7 +142,8 @@ class TestSeeds:
         thanks = next(k for k, t in enumerate(al.target_sentences) if "إبراهيم كالن" in t)
         (bead,) = [b for b in al.beads if thanks in b.target]
         assert bead.kind == "0-1", f"{bead.kind}: {al.source_text(bead)[:60]!r}"
-        lenient = align(*seed_texts, strict_merges=False)
+        with pytest.warns(DeprecationWarning, match="strict_merges"):
+            lenient = align(*seed_texts, strict_merges=False)
         (bead,) = [b for b in lenient.beads if thanks in b.target]
         assert bead.kind == "1-2"  # what the pair floor at 2 prevents
         assert lenient.metadata["strict_merges"] is False
@@ -225,23 +229,26 @@ class TestSentenceLists:
     def test_strict_merges_option_checked(self):
         for bad in ("yes", 1, "auto"):
             with pytest.raises(InputError, match="option strict_merges must be True, False or None"):
-                align(["Un."], ["One."], source_lang="fr", target_lang="en", encoder=FAKE, strict_merges=bad)
+                with pytest.warns(DeprecationWarning):
+                    align(["Un."], ["One."], source_lang="fr", target_lang="en", encoder=FAKE, strict_merges=bad)
 
+    @pytest.mark.filterwarnings("ignore::DeprecationWarning")
     def test_strict_merges_search_again_with_the_pair_floor_at_two(self, monkeypatch):
-        import aligner.pipeline as pipeline
+        import aligner.joined as joined
 
         floors = []
-        real = pipeline.best_path
+        real = joined.best_path
 
         def spy(*args, **kwargs):
             floors.append(args[5].pair_floor)
             return real(*args, **kwargs)
 
-        monkeypatch.setattr(pipeline, "best_path", spy)
+        monkeypatch.setattr(joined, "best_path", spy)
         src = ["It has been raining since this morning.", "The cat sleeps on the rug.", "We leave tomorrow."]
         kwargs = dict(source_lang="fr", target_lang="en", encoder=FAKE)
         lenient = align(src, src, strict_merges=False, **kwargs)
         assert set(floors) == {3} and lenient.metadata["strict_merges"] is False
+        assert lenient.metadata["model"] == "rules-0.1"
         floors.clear()
         strict = align(src, src, strict_merges=True, **kwargs)
         assert floors[0] == 3 and floors[-1] == 2 and strict.metadata["strict_merges"] is True
@@ -249,12 +256,15 @@ class TestSentenceLists:
         align(src, src, strict_merges=True, pair_floor=4, **kwargs)
         assert set(floors) == {4}  # the caller's own floor is kept
         floors.clear()
-        auto = align(src, src, **kwargs)  # three 1-1 beads: no merges at all
+        auto = align(src, src, strict_merges=None, **kwargs)  # three 1-1 beads: no merges at all
         assert floors[-1] == 2 and auto.metadata["strict_merges"] is True
         assert auto.metadata["merge_share"] == 0.0 and auto.metadata["unaligned_share"] == 0.0
+        floors.clear()
+        fitted = align(src, src, **kwargs)  # the fitted model has no floor at all
+        assert set(floors) == {0} and "strict_merges" not in fitted.metadata
 
     def test_strict_merges_decided_from_the_first_path(self):
-        from aligner.pipeline import strict_merges_for
+        from aligner._rules import strict_merges_for
 
         one = lambda k: ((k,), (k,))  # noqa: E731
         # A literary translation: a merge in every third bead, nothing unaligned.
@@ -270,6 +280,7 @@ class TestSentenceLists:
         assert strict_merges_for(plain)[0] is True
         assert strict_merges_for([((0,), ())]) == (True, 1.0, 0.0)
 
+    @pytest.mark.filterwarnings("ignore::DeprecationWarning")
     def test_joined_budget_option_checked(self):
         for bad in (-0.1, "some", True, float("nan")):
             with pytest.raises(InputError, match="joined_budget"):
@@ -297,10 +308,11 @@ class TestSentenceLists:
 
         capped, free = BagOfWords(), BagOfWords()
         al = align(src, tgt, source_lang="en", target_lang="en", encoder=capped)
-        align(src, tgt, source_lang="en", target_lang="en", encoder=free, joined_budget=None)
+        with pytest.warns(DeprecationWarning, match="joined_budget"):
+            align(src, tgt, source_lang="en", target_lang="en", encoder=free, joined_budget=None)
         budget = 0.2 * sum(map(len, src + tgt))
+        # One budget for all the searches of the fitted model (the plain score's and each fit's).
         assert 0 < joined_chars(capped) <= budget < joined_chars(free)
-        assert "|joinedbudget:0.2" in al.metadata["signature"]
         assert sum(b.kind == "2-1" for b in al.beads) == 60
         # The scores are the margins of the final path with every vector embedded by then.
         store = EmbeddingStore(BagOfWords())
@@ -425,10 +437,13 @@ class TestOptions:
     @pytest.mark.parametrize(
         "option",
         [{"full_cells": None}, {"skip": "a"}, {"window": "x"}, {"window": -1}, {"size_exponent": "big"}, {"part_weight": "x"},
-         {"anchor_weight": "x"}],
+         {"anchor_weight": "x"}, {"deletion_prior": 0}, {"deletion_prior": 1.0}, {"deletion_prior": "low"},
+         {"max_chars": 0}, {"progress": "yes"}],
         ids=["full_cells=None", "skip=str", "window=str", "window=-1", "size_exponent=str", "part_weight=str",
-             "anchor_weight=str"],
+             "anchor_weight=str", "deletion_prior=0", "deletion_prior=1", "deletion_prior=str", "max_chars=0",
+             "progress=str"],
     )
+    @pytest.mark.filterwarnings("ignore::DeprecationWarning")
     def test_bad_option_value(self, option):
         # errors.py: every error a user can cause by what they pass in is one
         # of the library's own, naming the problem.
@@ -451,18 +466,24 @@ class TestOptions:
         assert "types:1-1,1-0,0-1" in al.metadata["signature"]
 
     def test_options_reach_signature(self):
-        al = align(["Un."], ["One."], source_lang="fr", target_lang="en", encoder=FAKE, window=3, skip=-0.5,
-                   length_penalty=False, part_weight=0.2, anchor_weight=0.0)
+        al = align(["Un."], ["One."], source_lang="fr", target_lang="en", encoder=FAKE, window=3, deletion_prior=0.1)
         sig = al.metadata["signature"]
         assert "window:3" in sig
-        assert "skip:-0.5" in sig
-        assert "lenpen:0" in sig
-        assert "partweight:0.2" in sig
-        assert "anchorweight:0.0" in sig
+        assert "deletion:0.1" in sig
         assert "enc:hashed-fake" in sig
-        assert "joinedbudget:0.2" in sig  # a callable has no cheap joins: the default budget applies
-        assert "joinedbudget" not in align(["Un."], ["One."], source_lang="fr", target_lang="en", encoder=FAKE,
-                                           joined_budget=None).metadata["signature"]
+        assert "|model:fitted|" in sig and "|joined:lazy" in sig
+        with pytest.warns(DeprecationWarning, match="length_penalty, skip"):
+            old = align(["Un."], ["One."], source_lang="fr", target_lang="en", encoder=FAKE, skip=-0.5,
+                        length_penalty=False)
+        assert old.metadata["model"] == "rules-0.1"
+        assert "|model:rules-0.1|" in old.metadata["signature"]
+        assert "legacy:length_penalty=False,skip=-0.5" in old.metadata["signature"]
+
+    def test_deletion_prior_sets_the_share_of_unaligned_beads(self, seed_texts):
+        al = align(*seed_texts, deletion_prior=0.02)
+        prior = al.metadata["fit"]["prior"]
+        assert prior["1-0"] + prior["0-1"] == pytest.approx(0.02, abs=1e-4)
+        assert sum(prior.values()) == pytest.approx(1.0, abs=1e-3)
 
 
 sentence = st.text(alphabet="abcdefghij klmnop.,", min_size=1, max_size=30).filter(lambda s: s.strip())
@@ -508,6 +529,7 @@ def test_sentence_transformers_model_folder(monkeypatch):
     assert "enc:st:" in al.metadata["signature"]
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_pair_guard_mines_in_the_band_past_its_full_matrix_limit(monkeypatch):
     # Past _GUARD_FULL_CELLS sentence pairs the guard's mutual pairs come
     # from the search band (linear), below it from the whole matrix.
@@ -515,20 +537,23 @@ def test_pair_guard_mines_in_the_band_past_its_full_matrix_limit(monkeypatch):
     from aligner import mining
 
     calls = []
+    old = dict(pair_guard=0.9)  # the guard is part of the deprecated hand-set score
 
     def spy(vs, vt, threshold, band=None, **kw):
         calls.append(band)
         return mining.mutual_pairs(vs, vt, threshold, band, **kw)
 
     monkeypatch.setattr(pipeline, "mutual_pairs", spy)
-    monkeypatch.setattr(pipeline, "_GUARD_FULL_CELLS", 60 * 60)
+    monkeypatch.setattr(pipeline, "GUARD_FULL_CELLS", 60 * 60)
     sents = [f"Sentence number {k} of the document." for k in range(70)]
     al = align(sents, [s.upper() for s in sents], source_lang="en", target_lang="en",
-               encoder=CallableEncoder(lambda t: hashed_vectors([x.lower() for x in t]), name="lower-hashed"))
+               encoder=CallableEncoder(lambda t: hashed_vectors([x.lower() for x in t]), name="lower-hashed"), **old)
     assert [b.kind for b in al.beads] == ["1-1"] * 70
-    align(sents[:50], [s.upper() for s in sents[:50]], source_lang="en", target_lang="en", encoder=FAKE)
+    align(sents[:50], [s.upper() for s in sents[:50]], source_lang="en", target_lang="en", encoder=FAKE, **old)
     assert calls[0] is not None and len(calls[0][0]) == 71  # the band: lo, hi of 71 cell rows
     assert calls[1] is None
     assert all(b.kind == "1-1" for b in align(sents, sents, source_lang="en", target_lang="en", encoder=FAKE,
                                                pair_guard=0).beads)
     assert len(calls) == 2  # pair_guard=0: no mining at all
+    align(sents, sents, source_lang="en", target_lang="en", encoder=FAKE)
+    assert len(calls) == 2  # nor in the fitted model
