@@ -21,6 +21,9 @@ Environment variables (all optional):
   empty store). Faster reruns, but the accuracy runs' seconds then mean little.
 - ``ALIGNER_SHARED_DATA``: where the shared data sets are (default
   ``<root>/../shared/data``).
+- ``ALIGNER_BENCH_FOLDS``: a regular expression; ``test_fold`` runs only the
+  leave-one-set-out folds whose name it matches (benchmarks/folds.py; all of
+  them, stress cells included, by default).
 - ``ALIGNER_BENCH_MERGE=1``: keep the sections of the existing latest.json
   that this run did not measure (say, a run of one benchmark file), instead
   of replacing the whole file; the run is listed under ``partial_runs``.
@@ -142,7 +145,7 @@ class Results:
 
 
 _RESULTS = pytest.StashKey[Results]()
-_ENV = ("ALIGNER_BENCH_THREADS", "ALIGNER_BENCH_CACHE", "ALIGNER_SHARED_DATA", "ALIGNER_BENCH_MERGE")
+_ENV = ("ALIGNER_BENCH_THREADS", "ALIGNER_BENCH_CACHE", "ALIGNER_SHARED_DATA", "ALIGNER_BENCH_MERGE", "ALIGNER_BENCH_FOLDS")
 _SECTIONS = ("accuracy", "speed", "scaling", "batch", "st_speed", "folds")
 
 

@@ -4,7 +4,7 @@
     python -m benchmarks.folds --systems default,bertalign       # fewer systems
     python -m benchmarks.folds skip=-0.1                         # the aligner with other options
     python -m benchmarks.folds --fit skip=-0.05,-0.1,-0.15       # a constant fitted on the other folds
-    python -m benchmarks.folds --only 'stress-half' --markdown /tmp/folds.md
+    python -m benchmarks.folds --only 'stress-half' --markdown /tmp/folds.md --json /tmp/folds.json
 
 The folds (`folds`), one row each: Text+Berg dev; each MAC dev book (the
 documents of one ``book_id`` of ``meta_data.tsv``); the FLORES pairs of
@@ -42,6 +42,7 @@ first.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import shlex
 import sys
@@ -298,6 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip", help="a regular expression: leave out the folds whose name it matches")
     parser.add_argument("--cache", default=str(CACHE), help="embedding cache folder")
     parser.add_argument("--markdown", type=Path, help="also write the table to this file")
+    parser.add_argument("--json", type=Path, help="also write the records ({fold: record}) to this file")
     parser.add_argument("--list", action="store_true", help="list the folds and stop")
     args = parser.parse_args(argv)
 
@@ -330,6 +332,8 @@ def main(argv: list[str] | None = None) -> int:
         command = "python -m benchmarks.folds " + shlex.join(argv if argv is not None else sys.argv[1:])
         text = [f"`{command.strip()}` ({label}{fitted}):", ""] + markdown_table(entries)
         args.markdown.write_text("\n".join(text) + "\n", encoding="utf-8")
+    if args.json:
+        args.json.write_text(json.dumps(entries, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return 0
 
 

@@ -14,6 +14,8 @@ embedded: compare speed in test_speed.py, not here.
 
 from __future__ import annotations
 
+import os
+import re
 import time
 
 import pytest
@@ -101,7 +103,9 @@ def test_accuracy(set_name, system, benchmark, shared_encoder, results):
 def _fold_cases():
     from .folds import folds
 
-    return folds()
+    # ALIGNER_BENCH_FOLDS: a regular expression, the folds whose name it matches (all by default).
+    pattern = os.environ.get("ALIGNER_BENCH_FOLDS")
+    return [f for f in folds() if not pattern or re.search(pattern, f.name)]
 
 
 FOLDS = _fold_cases()
