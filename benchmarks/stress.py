@@ -81,7 +81,8 @@ The cells (``<pair>`` is one of ``PAIRS``):
   inside articles, ``random.Random("stress-moved")``; then in each document
   the same generator picks one article of 2 to 10 sentences and moves its
   target sentences (those of its beads) to another article boundary of the
-  target side, not the article's own nor next to it. The gold keeps the
+  target side: not its own place, nor a swap with the article just before
+  or after it. The gold keeps the
   moved beads, so it is not monotone: a monotone aligner cannot find them,
   and the strict F1 (Vecalign's, on the whole gold) counts them anyway;
   `rest_pairs` gives the documents without the moved article (the gold
@@ -369,10 +370,9 @@ def _move(doc: Document, spans: list[tuple[int, int]], rng: random.Random) -> Do
                if 2 <= sum(len(s) for s, _ in doc.gold[first:end]) <= 10 and ranges[a] is not None]
     a = rng.choice(movable)
     lo, hi = ranges[a]
-    # Target article boundaries (before article b), not the article's own place nor next to it.
     starts = [r[0] for r in ranges if r is not None] + [len(doc.target)]
-    places = sorted({p for p in starts if p < lo - 0 and p != lo} | {p for p in starts if p > hi})
-    places = [p for p in places if p not in (lo, hi) and not _adjacent(p, lo, hi, starts)]
+    # Not its own place (lo or hi), nor a swap with the article before or after it.
+    places = sorted({p for p in starts if p < lo or p > hi} - {_before(lo, starts), _after(hi, starts)})
     dest = rng.choice(places)
     order = list(range(len(doc.target)))
     block = order[lo:hi]
@@ -388,11 +388,14 @@ def _move(doc: Document, spans: list[tuple[int, int]], rng: random.Random) -> Do
                   moved_source=frozenset(moved_src), moved_target=frozenset(moved_tgt))
 
 
-def _adjacent(p: int, lo: int, hi: int, starts: list[int]) -> bool:
-    """Whether boundary p is the one just before the article before, or just after the article after."""
-    before = max((q for q in starts if q < lo), default=None)
-    after = min((q for q in starts if q > hi), default=None)
-    return p in (before, after)
+def _before(lo: int, starts: list[int]) -> int | None:
+    """The start of the article just before the one at `lo`."""
+    return max((q for q in starts if q < lo), default=None)
+
+
+def _after(hi: int, starts: list[int]) -> int | None:
+    """The end of the article just after the one ending at `hi`."""
+    return min((q for q in starts if q > hi), default=None)
 
 
 def rest_pairs(docs, predictions) -> list[tuple]:
