@@ -4,6 +4,7 @@
     python -m benchmarks.ablate skip=-0.15 "size_exponent=0.6"  # one setting
     python -m benchmarks.ablate --grid skip=-0.05,-0.1,-0.15    # one row per value
     python -m benchmarks.ablate --sets textberg-dev,mac-dev joined_texts=all
+    python -m benchmarks.ablate --sets stress-half-synthetic,stress-fr-ar-m30-d20   # stress cells (stress.py)
 
 Each row runs `aligner.align` on every document of the sets with the
 default encoder and the given options, and prints strict F1 per set, so that a
@@ -26,6 +27,7 @@ from aligner.encoders import USEEncoder
 from aligner.evaluate import score_documents
 
 from .datasets import DataMissing, load
+from .stress import set_encoder
 
 SETS = ("textberg-dev", "mac-dev", "flores-fr-ar", "flores-de-fr", "flores-zh-en", "seeds", "flores-fr-ar-gaps")
 CACHE = Path(__file__).resolve().parent / ".cache"
@@ -48,6 +50,7 @@ def _setting(item: str) -> tuple[str, object]:
 def strict_f1(set_name: str, encoder, **options) -> float:
     """Strict F1 of `align` with `options` over the documents of `set_name` (Vecalign's score_multiple)."""
     pairs = []
+    encoder = set_encoder(set_name) or encoder  # the synthetic stress cell brings its own
     for doc in load(set_name):
         al = align(list(doc.source), list(doc.target), source_lang=doc.source_lang, target_lang=doc.target_lang,
                    encoder=encoder, progress=False, **options)

@@ -21,6 +21,9 @@ Environment variables (all optional):
   empty store). Faster reruns, but the accuracy runs' seconds then mean little.
 - ``ALIGNER_SHARED_DATA``: where the shared data sets are (default
   ``<root>/../shared/data``).
+- ``ALIGNER_BENCH_FOLDS``: a regular expression; ``test_fold`` runs only the
+  leave-one-set-out folds whose name it matches (benchmarks/folds.py; all of
+  them, stress cells included, by default).
 - ``ALIGNER_BENCH_MERGE=1``: keep the sections of the existing latest.json
   that this run did not measure (say, a run of one benchmark file), instead
   of replacing the whole file; the run is listed under ``partial_runs``.
@@ -92,6 +95,7 @@ class Results:
         self.scaling: list[dict] = []
         self.batch: dict = {}
         self.st_speed: dict[str, dict] = {}
+        self.folds: dict[str, dict] = {}
         self.skipped: dict[str, str] = {}
         self.aligner_signature: str | None = None
         self.encoder: dict = {}
@@ -135,13 +139,14 @@ class Results:
             "scaling": self.scaling,
             "batch": self.batch,
             "st_speed": self.st_speed,
+            "folds": self.folds,
             "skipped": self.skipped,
         }
 
 
 _RESULTS = pytest.StashKey[Results]()
-_ENV = ("ALIGNER_BENCH_THREADS", "ALIGNER_BENCH_CACHE", "ALIGNER_SHARED_DATA", "ALIGNER_BENCH_MERGE")
-_SECTIONS = ("accuracy", "speed", "scaling", "batch", "st_speed")
+_ENV = ("ALIGNER_BENCH_THREADS", "ALIGNER_BENCH_CACHE", "ALIGNER_SHARED_DATA", "ALIGNER_BENCH_MERGE", "ALIGNER_BENCH_FOLDS")
+_SECTIONS = ("accuracy", "speed", "scaling", "batch", "st_speed", "folds")
 
 
 def pytest_configure(config) -> None:
@@ -273,6 +278,13 @@ def summary_lines(data: dict) -> list[str]:
         if isinstance(c, dict) and "pairs" in c:
             out.append(f"cluster CPU per pair ({name}): client {c['client_cpu_ms_per_pair']:.1f} ms, scheduler "
                        f"{c['scheduler_cpu_ms_per_pair']:.1f} ms, workers {c['workers_cpu_ms_per_pair']:.1f} ms")
+    folds = data.get("folds") or {}
+    if folds:
+        from ._foldtable import text_table
+
+        out.append("")
+        out.append("leave-one-set-out folds (strict F1)")
+        out += text_table(folds)
     if data.get("aligner_source", {}).get("changed_during_run"):
         out.append("WARNING: library modules changed during this run (the numbers may mix two versions; "
                    "run again): " + ", ".join(data["aligner_source"]["changed_during_run"] or []))
@@ -303,7 +315,7 @@ def merge(old: dict, new: dict) -> dict:
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     res = config.stash.get(_RESULTS, None)
-    if res is None or not (res.accuracy or res.speed or res.scaling or res.batch or res.skipped):
+    if res is None or not (res.accuracy or res.speed or res.scaling or res.batch or res.folds or res.skipped):
         return
     data = res.to_json(config)
     data["exit_status"] = int(exitstatus)

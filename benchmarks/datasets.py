@@ -298,6 +298,10 @@ LOADERS: dict[str, Callable[[], list[Document]]] = {
 }
 
 
+# The stress cells (benchmarks/stress.py) add themselves to LOADERS on import.
+from . import stress  # noqa: E402,F401  (after LOADERS: stress.py builds on the names above)
+
+
 @functools.lru_cache(maxsize=None)
 def load(name: str) -> tuple[Document, ...]:
     """The documents of set `name` (one of `LOADERS`), read once per process."""

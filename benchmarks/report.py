@@ -14,6 +14,11 @@ import json
 import sys
 from pathlib import Path
 
+try:
+    from ._foldtable import markdown_table
+except ImportError:  # run as a script, python benchmarks/report.py
+    from _foldtable import markdown_table
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INPUT = ROOT / "benchmarks" / "results" / "latest.json"
 DEFAULT_OUTPUT = ROOT / "docs" / "benchmarks.md"
@@ -270,6 +275,24 @@ def _st_speed(data: dict) -> list[str]:
     return out
 
 
+FOLDS_INTRO = (
+    "The leave-one-set-out protocol (`benchmarks/folds.py`): one row per fold, Text+Berg dev, each MAC dev book, "
+    "the FLORES pairs of flores-dev and flores200-devtest, the seeds, and every stress cell built from FLORES with "
+    "fixed seeds (`benchmarks/stress.py`: merge rates 0-30% x deletion rates 0-20%, merges whose halves each "
+    "carry half the meaning, in real text and with the synthetic encoder of issue 17, documents of 20 to 5,000 "
+    "sentences, an article moved on the target side). `default` is the aligner with its default options, "
+    "`bertalign` Bertalign's algorithm with the same encoder, `all` the aligner with `joined_texts=\"all\"`. "
+    "`python -m benchmarks.folds --fit NAME=v1,v2` chooses a constant for each fold on the other folds.")
+
+
+def _folds(data: dict) -> list[str]:
+    out = []
+    run = _partial_run(data, "folds")
+    if run:
+        out += [f"Measured {run.get('date', '?')} by `{run.get('command', '?')}`, apart from the rest of this page.", ""]
+    return out + [FOLDS_INTRO, ""] + markdown_table(data["folds"])
+
+
 def _partial_run(data: dict, section: str) -> dict | None:
     """The partial run (ALIGNER_BENCH_MERGE) that measured `section`, if it was not the page's own run."""
     for run in reversed(data.get("partial_runs") or []):
@@ -352,6 +375,8 @@ def render(data: dict) -> str:
         lines += ["", "## Batch throughput", ""] + _batch(data)
     if data.get("st_speed"):
         lines += ["", "## With a sentence-transformers encoder", ""] + _st_speed(data)
+    if data.get("folds"):
+        lines += ["", "## Leave-one-set-out folds and stress documents", ""] + _folds(data)
     changed = (data.get("aligner_source") or {}).get("changed_during_run")
     if changed:
         lines += ["", "**Warning: library modules changed during this run; the numbers may mix two versions: "

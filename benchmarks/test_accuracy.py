@@ -14,6 +14,8 @@ embedded: compare speed in test_speed.py, not here.
 
 from __future__ import annotations
 
+import os
+import re
 import time
 
 import pytest
@@ -94,3 +96,49 @@ def test_accuracy(set_name, system, benchmark, shared_encoder, results):
     if system == "aligner":
         assert entry["covers_all"], "the aligner must place every sentence exactly once"
     assert 0.0 <= entry["f1_strict"] <= 1.0
+
+
+# --- the leave-one-set-out folds (benchmarks/folds.py) -------------------------------------------
+
+def _fold_cases():
+    from .folds import folds
+
+    # ALIGNER_BENCH_FOLDS: a regular expression, the folds whose name it matches (all by default).
+    pattern = os.environ.get("ALIGNER_BENCH_FOLDS")
+    return [f for f in folds() if not pattern or re.search(pattern, f.name)]
+
+
+FOLDS = _fold_cases()
+
+
+@pytest.mark.parametrize("fold", FOLDS, ids=[f.name for f in FOLDS])
+def test_fold(fold, benchmark, shared_encoder, results):
+    """Each fold's strict F1 for the aligner, Bertalign and joined_texts="all", in results["folds"].
+
+    Nothing is asserted about which system wins: the table is the judgement
+    (docs/benchmarks.md). The encoders are the session's store wherever
+    align(encoder=None) would choose it, so texts are embedded once per session.
+    """
+    from .folds import SYSTEMS, Encoders, entry, fold_documents, predict, score_fold
+
+    try:
+        docs = fold_documents(fold)
+    except DataMissing as exc:
+        results.skipped[fold.name] = str(exc)
+        pytest.skip(f"{fold.name}: {exc}")
+    benchmark.group = "folds"
+    encoders = Encoders(None, shared=shared_encoder)
+    record = entry(fold, docs)
+    start = time.perf_counter()
+
+    def run_all():
+        return {system: predict(system, fold, docs, encoders, {}) for system in SYSTEMS}
+
+    predictions = benchmark.pedantic(run_all, rounds=1, iterations=1)
+    for system, preds in predictions.items():
+        record["systems"][system] = score_fold(docs, preds)
+        if system != "bertalign":
+            assert all(covers_all(p, len(d.source), len(d.target)) for d, p in zip(docs, preds))
+    record["seconds"] = round(time.perf_counter() - start, 1)
+    benchmark.extra_info.update(record)
+    results.folds[fold.name] = record
