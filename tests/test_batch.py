@@ -400,7 +400,7 @@ def test_memory_urls(manifest, one_worker, memory_fs):
 
 def test_memory_records_come_in_pieces(manifest, memory_fs, monkeypatch):
     """On a file system without append, done records are written a piece at a time, each piece whole."""
-    from aligner import _outputs
+    from aligner.batch import _outputs
 
     monkeypatch.setattr(_outputs, "_PIECE_RECORDS", 3)
     pairs = [p for p in read_manifest(manifest) if p.id in GOOD]
@@ -446,7 +446,7 @@ def test_embed_time_includes_join_sessions():
     """The embed stage counts the encoder's time wherever it encodes, join sessions included."""
     import time as _time
 
-    from aligner._work import _TimedEncoder
+    from aligner.batch._work import _TimedEncoder
 
     class Session:
         fast_joins = 4

@@ -232,7 +232,7 @@ def test_cluster_gives_the_single_process_results(corpus, reference, cluster, tm
     assert "time per stage, summed over workers" in report.summary()
     check_outputs(out, good, reference)
     with cluster.client() as client:
-        # The encoder stays loaded on each worker for the next batch (see aligner/_dask.py).
+        # The encoder stays loaded on each worker for the next batch (see aligner/batch/_dask.py).
         plugins = client.run(lambda dask_worker: sorted(dask_worker.plugins))
         assert all(any(p.startswith("aligner-encoder-") for p in names) for names in plugins.values())
     again = align_batch(manifest, out, cluster=cluster.address, presplit=True, progress=False)
@@ -384,7 +384,7 @@ def test_cluster_errors(corpus, tmp_path, monkeypatch):
         align_batch(manifest, tmp_path / "out", cluster="tcp://127.0.0.1:9", presplit=True)
 
     # Without the extra: an error that names it.
-    monkeypatch.setitem(sys.modules, "aligner._dask", None)
+    monkeypatch.setitem(sys.modules, "aligner.batch._dask", None)
     with pytest.raises(ClusterError, match=r"pip install 'aligner\[cluster\]'"):
         align_batch(manifest, tmp_path / "out2", cluster="local:1", presplit=True)
 

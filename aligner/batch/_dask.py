@@ -42,7 +42,7 @@ from ._pool import died
 from ._work import (
     PairOptions, PairResult, align_pair_one_thread, keep_freed_memory, make_encoder, one_thread, warm_up,
 )
-from .errors import ClusterError
+from ..errors import ClusterError
 
 __all__ = ["run_on_dask", "connect", "EncoderPlugin"]
 

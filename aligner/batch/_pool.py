@@ -2,7 +2,7 @@
 
 Each is a function ``(pairs, options, ...) -> Iterator[PairResult]`` that
 yields a result per pair as it comes; the batch engine (`aligner.batch`)
-writes them. `aligner._dask` is the third back-end, with the same shape.
+writes them. `aligner.batch._dask` is the third back-end, with the same shape.
 """
 
 from __future__ import annotations

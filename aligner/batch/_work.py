@@ -10,9 +10,9 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
-from ._files import read_document
+from .._files import read_document
 from ._manifest import Pair
-from .errors import AlignerError, AlignerWarning
+from ..errors import AlignerError, AlignerWarning
 
 __all__ = [
     "PairOptions", "PairResult", "STAGES", "make_encoder", "align_pair", "align_pair_one_thread", "one_thread",
@@ -74,7 +74,7 @@ def make_encoder(spec: Any = None):
     BLAS threads changes the last bits of the vectors, and a batch's
     results must not depend on how many workers ran it.
     """
-    from .encoders import USEEncoder, get_encoder
+    from ..encoders import USEEncoder, get_encoder
 
     if spec is None or spec == "use":
         return USEEncoder(threads=1)
@@ -111,8 +111,8 @@ def keep_freed_memory() -> None:
 
 def warm_up(encoder: Any) -> None:
     """Load the model and the aligner's compiled kernels now, so that the first pair's time is its own."""
-    from .encoders import checked_encode
-    from .pipeline import align
+    from ..encoders import checked_encode
+    from ..pipeline import align
 
     checked_encode(encoder, ["Warm-up."])
     align(["Un.", "Deux."], ["One.", "Two."], source_lang="fr", target_lang="en", encoder=encoder, progress=False)
@@ -200,7 +200,7 @@ class _TimedEncoder(_Timed):
     """An encoder that adds up its own time (see `_Timed`), under the wrapped encoder's name."""
 
     def __init__(self, encoder: Any) -> None:
-        from .encoders import encoder_name, get_encoder
+        from ..encoders import encoder_name, get_encoder
 
         inner = get_encoder(encoder)
         super().__init__(inner, [0.0])
@@ -237,8 +237,8 @@ def align_pair(pair: Pair, options: PairOptions, encoder: Any = None) -> PairRes
     pair; it must not change the result. Any exception but
     KeyboardInterrupt and SystemExit becomes a failed `PairResult`.
     """
-    from .formats import dumps
-    from .pipeline import align
+    from ..formats import dumps
+    from ..pipeline import align
 
     start = time.perf_counter()
     stages: dict[str, float] = {}

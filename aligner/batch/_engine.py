@@ -1,31 +1,4 @@
-"""Align many document pairs: a manifest in, one output file per pair out.
-
-    >>> from aligner.batch import align_batch
-    >>> report = align_batch("pairs.tsv", "out/", workers=2, format="tmx")          # doctest: +SKIP
-    >>> report = align_batch("pairs.tsv", "out/", cluster="tcp://10.0.0.5:8786")   # doctest: +SKIP
-    >>> print(report.summary())                                                     # doctest: +SKIP
-
-One engine, three back-ends. The engine is the same whoever aligns the pairs:
-
-- `read_manifest` turns a manifest (TSV, JSON Lines or Parquet) into `Pair`
-  objects (``aligner._manifest``);
-- `align_pair` is all the work of one pair, a pure function of
-  ``(pair, options)``: it reads the two files and returns a `PairResult`
-  holding the output text (or the error), and writes nothing (``aligner._work``);
-- a back-end runs `align_pair` on many pairs and yields each result as it
-  comes: this process (`run_in_process`), a pool of worker processes on this
-  machine (`run_in_pool`, ``aligner._pool``), or the workers of a Dask
-  cluster (``aligner._dask``, only imported for ``cluster=``);
-- the output folder (``aligner._outputs``), written by this process alone,
-  writes each result atomically and only then records it in ``_done.jsonl``,
-  or records the failure in ``_failures.jsonl``.
-
-Results do not depend on the back-end: every pair is aligned with one BLAS
-thread, its own fresh embedding store and the same encoder settings, so the
-same pair gives the same bytes whatever the back-end, the number of workers
-and the order in which they finish. Paths (the manifest, the documents, the
-output folder) may be URLs that fsspec reads (``s3://...``, ``memory://...``).
-"""
+"""The batch engine: `align_batch` runs a manifest's pairs on a back-end and writes the results (see the package's docstring)."""
 
 from __future__ import annotations
 
@@ -40,14 +13,11 @@ from ._manifest import Pair, check_pairs, read_manifest
 from ._outputs import DONE_FILE, EXTENSIONS, FAILURES_FILE, open_output_folder
 from ._pool import run_in_pool, run_in_process
 from ._work import STAGES, PairOptions, PairResult, align_pair, make_encoder
-from .errors import ClusterError, FormatError, InputError
-from .formats import FORMATS
-from .langid import normalize_lang
+from ..errors import ClusterError, FormatError, InputError
+from ..formats import FORMATS
+from ..langid import normalize_lang
 
-__all__ = [
-    "align_batch", "align_pair", "read_manifest", "make_encoder", "run_in_process", "run_in_pool", "Pair",
-    "PairOptions", "PairResult", "BatchReport", "EXTENSIONS", "DONE_FILE", "FAILURES_FILE", "STAGES",
-]
+__all__ = ["align_batch", "BatchReport"]
 
 # The client's own stage: writing the output files and records.
 _WRITE_STAGE = "write"
@@ -315,7 +285,7 @@ def _check_align_options(opts: dict) -> None:
     """Raise the error `align` would raise for every pair, once, before any pair."""
     if not opts:
         return  # nothing to check: spare the calling process the numerical modules
-    from .pipeline import parse_options
+    from ..pipeline import parse_options
 
     parse_options(opts)
 

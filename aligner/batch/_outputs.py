@@ -22,10 +22,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ._fs import filesystem, is_local, local_path
+from .._fs import filesystem, is_local, local_path
 from ._manifest import Pair
 from ._work import PairResult
-from .errors import InputError
+from ..errors import InputError
 
 __all__ = ["OutputFolder", "open_output_folder", "EXTENSIONS", "DONE_FILE", "FAILURES_FILE", "TMP_PREFIX"]
 
