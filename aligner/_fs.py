@@ -16,7 +16,7 @@ from typing import Any
 
 from .errors import InputError
 
-__all__ = ["is_local", "local_path", "parent", "join", "read_bytes", "filesystem", "describe"]
+__all__ = ["is_local", "local_path", "parent", "join", "read_bytes", "write_new", "filesystem", "describe"]
 
 _LOCAL_PROTOCOLS = ("file", "local")
 
@@ -76,6 +76,16 @@ def read_bytes(path: str | os.PathLike) -> bytes:
         return Path(local_path(path)).read_bytes()
     fs, inner = filesystem(path)
     return fs.cat_file(inner)
+
+
+def write_new(path: str | os.PathLike, data: bytes) -> None:
+    """Create the local file `path` (FileExistsError if it exists) holding `data`, on disk (fsync) when this returns."""
+    # os.open, not mkstemp: the file gets the usual permissions (0o666 less the umask), not 0o600.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def describe(exc: OSError) -> str:

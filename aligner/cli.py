@@ -7,7 +7,7 @@
     aligner view --from-json alignment.json -o page.html
     aligner eval GOLD TEST
     aligner align-batch MANIFEST -o OUTDIR [--workers N | --cluster tcp://HOST:PORT | --cluster local:N]
-                        [--format json|tsv|vecalign|tmx] [--no-resume]
+                        [--format json|tsv|vecalign|tmx] [--no-resume] [--break-lock]
     aligner --version      # the version, the default encoder and the default settings' signature
 """
 
@@ -162,6 +162,9 @@ def _parser() -> argparse.ArgumentParser:
                        "(needs the cluster extra: pip install 'aligner[cluster]')")
     b.add_argument("--format", default="json", choices=FORMATS, help="output format (default: json)")
     b.add_argument("--no-resume", action="store_true", help="align every pair again, even those already done")
+    b.add_argument("--break-lock", action="store_true",
+                   help="take over OUTDIR's lock (_lock.json) though it names another run; only when that run "
+                   "has ended (a lock left on this host by a process that has ended is taken over without it)")
     b.add_argument("--src-lang", help="source language of the pairs whose manifest line names none")
     b.add_argument("--tgt-lang", help="target language of the pairs whose manifest line names none")
     b.add_argument("--presplit", action="store_true", help="the files hold one sentence a line")
@@ -330,12 +333,22 @@ def _cmd_align_batch(args) -> int:
     if args.cache_dir:
         options["cache_dir"] = args.cache_dir
     try:
-        report = align_batch(
-            args.manifest, args.output_dir, workers=args.workers, cluster=args.cluster, format=args.format,
-            resume=not args.no_resume,
-            progress=args.progress, presplit=args.presplit, source_lang=args.src_lang, target_lang=args.tgt_lang,
-            encoder=args.encoder, **options,
-        )
+        with warnings.catch_warnings():
+            shown = warnings.showwarning
+
+            def show(message, category, filename, lineno, file=None, line=None):
+                if issubclass(category, AlignerWarning):  # one line, as soon as said (the lock's, at the start)
+                    _warn(str(message))
+                else:
+                    shown(message, category, filename, lineno, file, line)
+
+            warnings.showwarning = show
+            report = align_batch(
+                args.manifest, args.output_dir, workers=args.workers, cluster=args.cluster, format=args.format,
+                resume=not args.no_resume, break_lock=args.break_lock,
+                progress=args.progress, presplit=args.presplit, source_lang=args.src_lang, target_lang=args.tgt_lang,
+                encoder=args.encoder, **options,
+            )
     except KeyboardInterrupt:
         print(
             "aligner: interrupted; the pairs done so far are kept: run the same command again to go on",

@@ -39,3 +39,10 @@ class AlignerWarning(UserWarning):
 
 class ClusterError(AlignerError, RuntimeError):
     """A batch cannot run on the Dask cluster it was given (not installed, not reachable, lost)."""
+
+
+class OutputError(AlignerError, OSError):
+    """A batch cannot write its output folder: read-only, full, or in use by another batch.
+
+    The message names the folder or the file, and what the system said.
+    """

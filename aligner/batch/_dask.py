@@ -25,6 +25,7 @@ it needs ``dask`` and ``distributed``, the ``cluster`` extra.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import secrets
@@ -37,6 +38,7 @@ from typing import Any, Callable, Iterable, Iterator
 import dask
 from distributed import Client, KilledWorker, LocalCluster, WorkerPlugin, as_completed, get_worker
 
+from . import _orphans
 from ._manifest import Pair
 from ._pool import died
 from ._work import (
@@ -158,8 +160,11 @@ def connect(cluster: str | Client) -> tuple[Client, Callable[[], None], str]:
         n = int(cluster[len("local:"):])
         try:
             # No dashboard, and the scheduler's HTTP endpoints on a free port rather than 8787, which may be taken.
+            # The workers end with this process however it ends (aligner.batch._orphans): Dask's own
+            # watch of the parent is a Python thread, which a worker busy in native code may not run.
             local = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                                 scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}, silence_logs=logging.ERROR)
+                                 scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}, silence_logs=logging.ERROR,
+                                 preload=[_orphans.__name__])
         except Exception as exc:
             raise ClusterError(f"cannot start a local Dask cluster of {n} workers: {type(exc).__name__}: {exc}") from exc
         client = Client(local, set_as_default=False)
@@ -244,7 +249,25 @@ def run_on_dask(pairs: Iterable[Pair], options: PairOptions, cluster: str | Clie
         except Exception as exc:  # the cluster is gone: nothing left there to cancel
             logger.debug("aligner: could not cancel the pairs left on the cluster: %s", exc)
         finally:
-            close()
+            with _quiet("distributed.client"):
+                close()
+
+
+@contextlib.contextmanager
+def _quiet(name: str) -> Iterator[None]:
+    """Silence a logger inside the with-block.
+
+    Closing a client whose scheduler is lost cancels its attempts to
+    reconnect, which the client logs as an error with a traceback; the
+    batch says the cluster was lost in its own error (ClusterError).
+    """
+    log = logging.getLogger(name)
+    level = log.level
+    log.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
 
 
 def _result(future: Any, pair: Pair, allowed: int) -> PairResult:

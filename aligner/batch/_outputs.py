@@ -11,23 +11,39 @@ file cannot be appended to) they are folders of numbered pieces,
 ``_done/*.jsonl`` and ``_failures/*.jsonl``, each piece written whole, a
 few seconds' worth of records at a time; their lines read in name order
 are the file.
+
+A record of a pair done holds the size and the SHA-256 of its output file
+as written. On resume a pair counts as done only if its output is still
+that file: one missing, empty, cut short, changed or unreadable is aligned
+again, and `resume_state` says why. A record written by an earlier version,
+without a checksum, is trusted only if its output reads back in its format.
+
+The folder is locked for the run (``_lock.json``, see `aligner.batch._lock`);
+a write the file system refuses for the whole folder (read-only, full, no
+permission) stops the batch with an OutputError naming the file.
 """
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import json
 import os
 import secrets
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterable
 
-from .._fs import filesystem, is_local, local_path
+from .. import _fs
+from .._fs import describe, filesystem, is_local, local_path
+from ..errors import AlignerError, OutputError
+from ._lock import Lock, lock_fsspec, lock_local
 from ._manifest import Pair
 from ._work import PairResult
-from ..errors import InputError
 
-__all__ = ["OutputFolder", "open_output_folder", "EXTENSIONS", "DONE_FILE", "FAILURES_FILE", "TMP_PREFIX"]
+__all__ = [
+    "OutputFolder", "open_output_folder", "EXTENSIONS", "DONE_FILE", "FAILURES_FILE", "TMP_PREFIX",
+]
 
 # The output file of pair `id` is `<id>.<extension>`.
 EXTENSIONS = {"json": "json", "tsv": "tsv", "vecalign": "beads", "tmx": "tmx"}
@@ -40,6 +56,12 @@ TMP_PREFIX = ".aligner-tmp-"
 # (their pairs are aligned again by the next run, their files rewritten whole).
 _PIECE_RECORDS = 1000
 _PIECE_SECONDS = 10.0
+# Why a pair recorded as done is aligned again on resume, as the report counts them.
+MISSING, EMPTY, TRUNCATED, CHANGED, UNREADABLE = (
+    "output missing", "output empty", "output truncated", "output changed since it was written", "output unreadable")
+# Errors of a single output file (its name): the pair fails and the batch goes on. Any
+# other refusal (read-only, full, permissions, I/O) would refuse every pair: it stops the batch.
+_ONE_FILE_ERRNOS = {errno.ENAMETOOLONG, errno.EISDIR}
 
 
 class OutputFolder:
@@ -53,8 +75,8 @@ class OutputFolder:
         """The output file of a pair, for messages."""
         raise NotImplementedError
 
-    def done_ids(self) -> set[str]:
-        """Ids recorded as done whose output file exists."""
+    def resume_state(self, ids: Iterable[str]) -> tuple[set[str], dict[str, str]]:
+        """(the `ids` done whose output is as written, {id: why it is aligned again} for the others recorded as done)."""
         raise NotImplementedError
 
     def write(self, result: PairResult) -> None:
@@ -66,27 +88,37 @@ class OutputFolder:
         raise NotImplementedError
 
     def close(self) -> None:
-        """Write any records still held in memory."""
+        """Write any records still held in memory, and release the folder's lock."""
 
 
-def open_output_folder(path: str | os.PathLike, format: str, resume: bool) -> OutputFolder:
-    """The output folder at `path` (created if needed), ready for a run.
+def open_output_folder(path: str | os.PathLike, format: str, resume: bool, break_lock: bool = False) -> OutputFolder:
+    """The output folder at `path` (created if needed), locked for this run and ready.
 
     Temporary files of an interrupted run are deleted; the failures of the
     previous run are forgotten (every pair that failed is tried again); with
-    `resume` False the done record starts anew.
+    `resume` False the done record starts anew. OutputError if the folder
+    cannot be written, or another batch holds its lock (`break_lock` takes
+    the lock over).
     """
     name = os.fspath(path)
     if is_local(name):
-        return _LocalFolder(local_path(name), format, resume)
-    return _FsspecFolder(name, format, resume)
+        return _LocalFolder(local_path(name), format, resume, break_lock)
+    return _FsspecFolder(name, format, resume, break_lock)
 
 
-def _done_record(result: PairResult) -> dict:
-    record: dict[str, Any] = {"id": result.id, "sentences": result.sentences, "seconds": round(result.seconds, 3)}
+def _done_record(result: PairResult, data: bytes) -> dict:
+    record: dict[str, Any] = {"id": result.id, "sentences": result.sentences, "seconds": round(result.seconds, 3),
+                              "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
     if result.warnings:
         record["warnings"] = list(result.warnings)
     return record
+
+
+def _write_error(exc: OSError, name: str) -> OSError:
+    """What a refused write becomes: the OSError itself if only this file is at fault, else an OutputError."""
+    if exc.errno in _ONE_FILE_ERRNOS:
+        return exc
+    return OutputError(f"cannot write {name!r}: {describe(exc)}")
 
 
 def _failure_record(result: PairResult, pair: Pair) -> dict:
@@ -99,36 +131,106 @@ def _failure_record(result: PairResult, pair: Pair) -> dict:
     return record
 
 
-def _ids(lines: list[str]) -> set[str]:
-    ids = set()
+def _records(lines: list[str]) -> dict[str, dict]:
+    """The latest done record of each id."""
+    records = {}
     for line in lines:
         try:
             record = json.loads(line)
         except json.JSONDecodeError:
             continue  # a line cut short by a crash: that pair is done again
         if isinstance(record, dict) and isinstance(record.get("id"), str):
-            ids.add(record["id"])
-    return ids
+            records[record["id"]] = record
+    return records
+
+
+def _resume_state(
+    records: dict[str, dict], ids: Iterable[str], size: Callable[[str], int | None], read: Callable[[str], bytes],
+    format: str,
+) -> tuple[set[str], dict[str, str]]:
+    """Sort the `ids` recorded as done into those whose output is complete and those to align again (with why).
+
+    `size(id)` is the size of the output file (None: absent), `read(id)` its
+    bytes. Every output is read back: its checksum must be the one recorded.
+    """
+    done: set[str] = set()
+    again: dict[str, str] = {}
+    for pair_id in ids:
+        record = records.get(pair_id)
+        if record is None:
+            continue
+        why = _why_not_done(record, pair_id, size, read, format)
+        if why is None:
+            done.add(pair_id)
+        else:
+            again[pair_id] = why
+    return done, again
+
+
+def _why_not_done(record: dict, pair_id: str, size: Callable[[str], int | None], read: Callable[[str], bytes],
+                  format: str) -> str | None:
+    try:
+        n = size(pair_id)
+        if n is None:
+            return MISSING
+        if n == 0:
+            return EMPTY
+        expected = record.get("bytes")
+        if isinstance(expected, int) and n < expected:
+            return TRUNCATED
+        if isinstance(expected, int) and n != expected:
+            return CHANGED
+        data = read(pair_id)
+    except OSError:
+        return UNREADABLE
+    if isinstance(record.get("sha256"), str):
+        return None if hashlib.sha256(data).hexdigest() == record["sha256"] else CHANGED
+    return None if _reads_back(data, format) else UNREADABLE
+
+
+def _reads_back(data: bytes, format: str) -> bool:
+    """Whether an output recorded without a checksum (an earlier version's) parses in its format.
+
+    Only json can be read back whole without the documents; tsv, tmx and
+    vecalign are parsed without their sentences, so a file cut at the end
+    of a line may pass.
+    """
+    from ..formats import loads
+    from ..formats.tmx import read_units
+    from ..formats.tsv import read_rows
+    from ..formats.vecalign import read_beads
+
+    parse = {"json": lambda t: loads(t, "json"), "tsv": read_rows, "tmx": read_units, "vecalign": read_beads}[format]
+    try:
+        return bool(parse(data.decode("utf-8")))
+    except (AlignerError, ValueError):
+        return False
 
 
 class _LocalFolder(OutputFolder):
     """A folder on local disk: os.replace for atomic files, appended record files."""
 
-    def __init__(self, path: str, format: str, resume: bool) -> None:
+    def __init__(self, path: str, format: str, resume: bool, break_lock: bool) -> None:
         self.path = Path(path)
+        self.format = format
         self.ext = EXTENSIONS[format]
         try:
             self.path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise InputError(f"cannot create the output folder {str(self.path)!r}: {exc.strerror}") from None
-        for stale in self.path.glob(TMP_PREFIX + "*"):  # left by an interrupted run
-            stale.unlink(missing_ok=True)
+            raise OutputError(f"cannot create the output folder {str(self.path)!r}: {describe(exc)}") from None
         self.done_path = self.path / DONE_FILE
         self.failures_path = self.path / FAILURES_FILE
-        if not resume:
-            self.done_path.unlink(missing_ok=True)
-        self.failures_path.write_text("", encoding="utf-8")
-        self._end_line(self.done_path)
+        self._lock: Lock | None = lock_local(self.path, break_lock)
+        try:
+            for stale in self.path.glob(TMP_PREFIX + "*"):  # left by an interrupted run
+                stale.unlink(missing_ok=True)
+            if not resume:
+                self.done_path.unlink(missing_ok=True)
+            self.failures_path.write_text("", encoding="utf-8")
+            self._end_line(self.done_path)
+        except OSError as exc:
+            self.close()
+            raise OutputError(f"cannot write in the output folder {str(self.path)!r}: {describe(exc)}") from None
         self.display = str(self.path)
         self.done_display = str(self.done_path)
         self.failures_display = str(self.failures_path)
@@ -139,38 +241,54 @@ class _LocalFolder(OutputFolder):
     def output_name(self, pair_id: str) -> str:
         return str(self.output(pair_id))
 
-    def done_ids(self) -> set[str]:
+    def resume_state(self, ids: Iterable[str]) -> tuple[set[str], dict[str, str]]:
         try:
             lines = self.done_path.read_text(encoding="utf-8", errors="replace").splitlines()
         except FileNotFoundError:
-            return set()
-        # One listing rather than a stat per id: a folder may hold millions of outputs.
+            return set(), {}
+        except OSError as exc:
+            raise OutputError(f"cannot read {str(self.done_path)!r}: {describe(exc)}") from None
+        # One listing rather than a stat per absent id: a folder may hold millions of outputs.
         present = set(os.listdir(self.path))
-        return {i for i in _ids(lines) if f"{i}.{self.ext}" in present}
+
+        def size(pair_id: str) -> int | None:
+            name = f"{pair_id}.{self.ext}"
+            return os.stat(self.path / name).st_size if name in present else None
+
+        def read(pair_id: str) -> bytes:
+            return self.output(pair_id).read_bytes()
+
+        return _resume_state(_records(lines), ids, size, read, self.format)
 
     def write(self, result: PairResult) -> None:
+        data = result.text.encode("utf-8")
         tmp = self.path / f"{TMP_PREFIX}{result.id}.{os.getpid()}.{secrets.token_hex(4)}"
-        # os.open, not mkstemp: the file gets the usual permissions (0o666 less the umask), not 0o600.
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
         try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(result.text.encode("utf-8"))
-                f.flush()
-                os.fsync(f.fileno())
+            _fs.write_new(tmp, data)  # whole and on disk before it takes its name
             os.replace(tmp, self.output(result.id))
-        except BaseException:
+        except BaseException as exc:
             tmp.unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise _write_error(exc, str(self.output(result.id))) from None
             raise
-        self._append(self.done_path, _done_record(result))
+        self._append(self.done_path, _done_record(result, data))
 
     def fail(self, result: PairResult, pair: Pair) -> None:
         self._append(self.failures_path, _failure_record(result, pair))
 
+    def close(self) -> None:
+        if self._lock is not None:
+            lock, self._lock = self._lock, None
+            lock.release()
+
     @staticmethod
     def _append(path: Path, record: dict) -> None:
-        with open(path, "a", encoding="utf-8", newline="") as f:
-            f.write(json.dumps(record, ensure_ascii=False) + "\n")
-            f.flush()
+        try:
+            with open(path, "a", encoding="utf-8", newline="") as f:
+                f.write(json.dumps(record, ensure_ascii=False) + "\n")
+                f.flush()
+        except OSError as exc:
+            raise OutputError(f"cannot write {str(path)!r}: {describe(exc)}") from None
 
     @staticmethod
     def _end_line(path: Path) -> None:
@@ -189,15 +307,20 @@ class _LocalFolder(OutputFolder):
 class _FsspecFolder(OutputFolder):
     """A folder on a file system fsspec reaches: temporary name then move, records in whole pieces."""
 
-    def __init__(self, url: str, format: str, resume: bool) -> None:
+    def __init__(self, url: str, format: str, resume: bool, break_lock: bool) -> None:
         self.url = url.rstrip("/")
         self.fs, root = filesystem(self.url)
         self.root = root.rstrip("/")
+        self.format = format
         self.ext = EXTENSIONS[format]
         self.done_dir = f"{self.root}/{DONE_FILE[:-len('.jsonl')]}"
         self.failures_dir = f"{self.root}/{FAILURES_FILE[:-len('.jsonl')]}"
         try:
             self.fs.makedirs(self.root, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"cannot create the output folder {self.url!r}: {describe(exc)}") from None
+        self._lock: Lock | None = lock_fsspec(self.fs, self.root, self.url, break_lock)
+        try:
             for stale in self.fs.glob(f"{self.root}/{TMP_PREFIX}*"):
                 self.fs.rm(stale)
             if not resume and self.fs.exists(self.done_dir):
@@ -207,7 +330,8 @@ class _FsspecFolder(OutputFolder):
             self.fs.makedirs(self.done_dir, exist_ok=True)
             self.fs.makedirs(self.failures_dir, exist_ok=True)
         except OSError as exc:
-            raise InputError(f"cannot prepare the output folder {self.url!r}: {exc}") from None
+            self._lock.release()
+            raise OutputError(f"cannot write in the output folder {self.url!r}: {describe(exc)}") from None
         # Pieces of this run sort after those of earlier runs, and never share a name with them.
         self._run = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{secrets.token_hex(4)}"
         self._pieces = 0
@@ -220,26 +344,42 @@ class _FsspecFolder(OutputFolder):
     def output_name(self, pair_id: str) -> str:
         return f"{self.url}/{pair_id}.{self.ext}"
 
-    def done_ids(self) -> set[str]:
+    def resume_state(self, ids: Iterable[str]) -> tuple[set[str], dict[str, str]]:
         lines: list[str] = []
-        for piece in sorted(self.fs.find(self.done_dir)):
-            lines += self.fs.cat_file(piece).decode("utf-8", errors="replace").splitlines()
-        present = {name.rsplit("/", 1)[-1] for name in self.fs.ls(self.root, detail=False)}
-        return {i for i in _ids(lines) if f"{i}.{self.ext}" in present}
+        try:
+            for piece in sorted(self.fs.find(self.done_dir)):
+                lines += self.fs.cat_file(piece).decode("utf-8", errors="replace").splitlines()
+            sizes = {entry["name"].rsplit("/", 1)[-1]: entry.get("size") for entry in self.fs.ls(self.root, detail=True)}
+        except OSError as exc:
+            raise OutputError(f"cannot read the done record {self.done_display!r}: {describe(exc)}") from None
+
+        def read(pair_id: str) -> bytes:
+            return self.fs.cat_file(f"{self.root}/{pair_id}.{self.ext}")
+
+        def size(pair_id: str) -> int | None:
+            name = f"{pair_id}.{self.ext}"
+            if name not in sizes:
+                return None
+            return sizes[name] if sizes[name] is not None else len(read(pair_id))  # a store that lists no sizes
+
+        return _resume_state(_records(lines), ids, size, read, self.format)
 
     def write(self, result: PairResult) -> None:
+        data = result.text.encode("utf-8")
         final = f"{self.root}/{result.id}.{self.ext}"
         tmp = f"{self.root}/{TMP_PREFIX}{result.id}.{os.getpid()}.{secrets.token_hex(4)}"
         try:
-            self.fs.pipe_file(tmp, result.text.encode("utf-8"))
+            self.fs.pipe_file(tmp, data)
             self.fs.mv(tmp, final)
-        except BaseException:
+        except BaseException as exc:
             try:
                 self.fs.rm(tmp)
             except (OSError, ValueError):
                 pass  # never written: nothing to remove
+            if isinstance(exc, OSError):
+                raise _write_error(exc, self.output_name(result.id)) from None
             raise
-        self._hold(self.done_dir, _done_record(result))
+        self._hold(self.done_dir, _done_record(result, data))
 
     def fail(self, result: PairResult, pair: Pair) -> None:
         self._hold(self.failures_dir, _failure_record(result, pair))
@@ -248,13 +388,25 @@ class _FsspecFolder(OutputFolder):
         self._held[folder].append(record)
         waiting = sum(map(len, self._held.values()))
         if waiting >= _PIECE_RECORDS or time.monotonic() - self._since >= _PIECE_SECONDS:
-            self.close()
+            self._flush()
 
     def close(self) -> None:
+        try:
+            self._flush()
+        finally:
+            if self._lock is not None:
+                lock, self._lock = self._lock, None
+                lock.release()
+
+    def _flush(self) -> None:
         for folder, records in self._held.items():
             if records:
                 self._pieces += 1
                 text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
-                self.fs.pipe_file(f"{folder}/{self._run}-{self._pieces:06d}.jsonl", text.encode("utf-8"))
+                piece = f"{folder}/{self._run}-{self._pieces:06d}.jsonl"
+                try:
+                    self.fs.pipe_file(piece, text.encode("utf-8"))
+                except OSError as exc:
+                    raise OutputError(f"cannot write {self.url + piece[len(self.root):]!r}: {describe(exc)}") from None
                 records.clear()
         self._since = time.monotonic()
