@@ -659,6 +659,30 @@ def test_no_orphans_when_the_batch_is_killed(tmp_path):
     assert "0 failed" in again.stdout.decode()
 
 
+WATCHED = """
+import sys, time
+from aligner.batch import _orphans
+_orphans._set_pdeathsig = lambda: False  # as on a system without prctl
+how = _orphans.die_with_parent()
+open(sys.argv[1], "w").write(how)
+time.sleep(600)
+"""
+PARENT = """
+import subprocess, sys, time
+subprocess.Popen([sys.executable, "-c", sys.argv[1], sys.argv[2]])
+time.sleep(600)
+"""
+
+
+def test_the_watchdog_ends_a_worker_whose_parent_died(tmp_path):
+    """Where the kernel cannot be asked (no prctl), a thread of the worker ends it when its parent dies."""
+    ready = tmp_path / "ready"
+    parent = subprocess.Popen([sys.executable, "-c", PARENT, WATCHED, str(ready)])
+    children, left = orphans_of_a_killed(parent, lambda _: ready.exists() and ready.read_text() == "watchdog", 120)
+    assert len(children) == 1
+    assert not left, f"the worker outlived its parent: {sorted(left)}"
+
+
 def _refuse(number, only=None):
     """A stand-in for aligner._fs.write_new that fails as the file system would (errno `number`)."""
     real = __import__("aligner._fs", fromlist=["write_new"]).write_new
