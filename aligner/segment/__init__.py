@@ -5,7 +5,8 @@ per paragraph, as it misses most boundaries when given a whole book at once.
 Around it, this package handles what real documents contain: hard-wrapped
 lines, one sentence per line, headings, lists, abbreviations the rules do
 not know, quotes and brackets after the final period, and run-on
-"sentences" too long to align. Only whitespace is ever changed: the
+"sentences" too long to align, cut until they fit whatever their
+punctuation. Only whitespace is ever changed: the
 sentences hold every other character of the text, in order.
 """
 
@@ -54,8 +55,10 @@ def split_sentences(
         abbreviations: extra abbreviations after which a sentence never
             ends, such as ["Prof.", "Gen."], added to the built-in ones of
             the language.
-        max_chars: a longer sentence is cut at the ";", ":" or "," nearest
-            its middle, again until it fits or has no such mark left.
+        max_chars: a longer sentence is cut in two, again until every piece
+            fits: at the ";", ":" or "," nearest its middle, else at the
+            white space nearest its middle, else (a script without spaces)
+            at its middle character.
 
     Raises:
         InputError: `text` is not a str, or an argument is malformed.
