@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import warnings
 from typing import Any, Sequence
 
-from .errors import InputError
+from ._scripts import script_warning
+from .errors import AlignerWarning, InputError
 from .langid import detect_language, normalize_lang
 from .segment import split_sentences
 
@@ -16,10 +19,47 @@ def sentences_of(doc: Any, lang: str | None, side: str, max_chars: int = 1000) -
 
     `doc` is a string (split into sentences) or a list of sentences (used as
     given). Raises InputError naming `side` for an empty side, a blank
-    sentence or anything that is not text.
+    sentence or anything that is not text. Warns (AlignerWarning) when `doc`
+    holds lone surrogates, which become U+FFFD, and when a declared `lang`
+    cannot be the language of the text's script (`aligner._scripts`).
     """
+    doc = _without_surrogates(doc, side)
+    declared = lang is not None
     lang = _language(doc, lang)
-    return lang, _sentences(doc, lang, side, max_chars)
+    sentences = _sentences(doc, lang, side, max_chars)
+    if declared:
+        message = script_warning(doc if isinstance(doc, str) else "\n".join(sentences), lang, side)
+        if message:
+            warnings.warn(message, AlignerWarning, stacklevel=3)
+    return lang, sentences
+
+
+# A str holds a surrogate code point only unpaired (a pair is one code point
+# in Python): text decoded with errors="surrogateescape" or built by hand.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_surrogates(doc: Any, side: str) -> Any:
+    """`doc` with each lone surrogate replaced by U+FFFD, and a warning naming the first.
+
+    Replaced rather than refused: every sentence stays, in place (a list keeps
+    its numbering), while no output (UTF-8 TSV, JSON, TMX) could hold the
+    surrogate, and the encoder and splitter would fail deep inside on it.
+    """
+    texts = [doc] if isinstance(doc, str) else doc if isinstance(doc, (list, tuple)) else []
+    bad = [k for k, s in enumerate(texts) if isinstance(s, str) and _SURROGATE.search(s)]
+    if not bad:
+        return doc
+    first = _SURROGATE.search(texts[bad[0]]).start()
+    where = f"at character {first}" if isinstance(doc, str) else f"in sentence {bad[0]} at character {first}"
+    found_n = sum(len(_SURROGATE.findall(texts[k])) for k in bad)
+    fixed = [_SURROGATE.sub("\ufffd", s) if isinstance(s, str) else s for s in texts]
+    warnings.warn(
+        f"the {side} side holds {found_n} lone surrogate(s) (half of a UTF-16 pair, not a character), the first "
+        f"{where}; each is replaced by U+FFFD",
+        AlignerWarning, stacklevel=4,
+    )
+    return fixed[0] if isinstance(doc, str) else fixed
 
 
 def _language(doc, lang: str | None) -> str | None:
