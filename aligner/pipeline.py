@@ -11,6 +11,7 @@ import numpy as np
 
 from . import __version__
 from ._input import sentences_of
+from ._progress import Stages
 from ._text import joiner
 from .alignment import Alignment, Bead
 from .anchors import anchor_masks, quote_states
@@ -154,6 +155,8 @@ def align(
     if progress is None:
         progress = sys.stderr.isatty() and len(src) + len(tgt) >= _PROGRESS_MIN_TEXTS
     store = EmbeddingStore(enc, cache_dir=options.get("cache_dir"), progress=bool(progress))
+    stages = Stages(bool(progress))
+    stages.stage("anchors and headings")
     fraction = options.get("joined_budget", None if store.cheap_joins else _JOINED_BUDGET)
     len_s = np.array([len(s) for s in src], dtype=np.float64)
     len_t = np.array([len(t) for t in tgt], dtype=np.float64)
@@ -164,9 +167,12 @@ def align(
 
     # One call for both sides: an encoder that batches by length (sentence-transformers)
     # fills its batches better from one list than from two.
+    stages.stage("embedding")
     both = store.get(list(src) + list(tgt))
     vs, vt = both[: len(src)], both[len(src) :]
+    stages.stage("band search")
     band = search_band(vs, vt, len_s, len_t, search, score)
+    stages.stage("pair guard")
     partners_s, partners_t = (
         mutual_pairs(vs, vt, score.pair_guard, None if len(vs) * len(vt) <= _GUARD_FULL_CELLS else band)
         if score.pair_guard > 0 else (None, None)
@@ -191,6 +197,7 @@ def align(
         rounds = 0
         while True:
             rounds += 1
+            stages.stage(f"path search, round {rounds}")
             margins = None  # of this round's path, with this round's vectors, once computed
             pairs = best_path(
                 vs, vt, len_s, len_t, search, score, lone_s, lone_t, join_s.vectors, join_t.vectors, band=band,
@@ -229,7 +236,9 @@ def align(
     if crossing:
         from .crossing import off_path
 
+        stages.stage("links off the path")
         links, unaligned = off_path(beads, vs, vt, threshold, len_s, len_t)
+    stages.close()
     metadata = {
         "signature": signature(encoder_name(enc), search, score, joined, fraction, options.get("strict_merges"))
         + (f"|links:{threshold}" if crossing else ""),
