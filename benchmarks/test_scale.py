@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from ._common import watch
 from ._scale import FLORES
 
 HERE = Path(__file__).resolve().parent
@@ -31,33 +32,12 @@ SIZES = [(20_000, 1800, 4096), (100_000, 3600, 8192), (200_000, 7200, 12288)]
 _FINISHED: dict[int, dict] = {}
 
 
-def _rss_mb(pid: int) -> float | None:
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except (OSError, ValueError):
-        return None
-    return None
-
-
 def run_scale(n: int, time_limit: float, memory_limit_mb: float) -> dict:
     """Run _scale.py for `n` sentences a side in its own process, killed past a limit."""
     start = time.monotonic()
     proc = subprocess.Popen([sys.executable, str(HERE / "_scale.py"), str(n)], cwd=HERE.parent,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak, status = 0.0, None
-    while proc.poll() is None:
-        peak = max(peak, _rss_mb(proc.pid) or 0.0)
-        if time.monotonic() - start > time_limit:
-            status = f"killed after {time_limit:.0f} s (time limit)"
-        elif peak > memory_limit_mb:
-            status = f"killed at {peak:.0f} MB RSS (memory limit {memory_limit_mb:.0f} MB)"
-        if status:
-            proc.kill()  # the process this function started, by its id
-            break
-        time.sleep(0.5)
+    peak, status = watch(proc, time_limit, memory_limit_mb)
     out, err = proc.communicate()
     entry = {"n": n, "wall_seconds": round(time.monotonic() - start, 1)}
     if status or proc.returncode != 0:

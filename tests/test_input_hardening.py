@@ -41,8 +41,24 @@ def cli(*args):
                           timeout=300)
 
 
+def pair_files(tmp_path, source: bytes = "Bonjour.\n".encode("utf-8")) -> tuple[Path, Path]:
+    """A French source file holding `source` and an English target, for the command line."""
+    src, tgt = tmp_path / "a.fr", tmp_path / "a.en"
+    src.write_bytes(source)
+    tgt.write_text("Hello.\n", encoding="utf-8")
+    return src, tgt
+
+
 def aligner_messages(caught) -> list[str]:
     return [str(w.message) for w in caught if issubclass(w.category, AlignerWarning)]
+
+
+def align_warned(source, target, **kwargs):
+    """(the alignment with the fake encoder, the AlignerWarning messages it gave)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        al = align(source, target, encoder=FAKE, **kwargs)
+    return al, aligner_messages(caught)
 
 
 # --- huge input ---------------------------------------------------------------------------------------------
@@ -88,10 +104,7 @@ def test_utf8_bom_still_read():
 
 
 def test_cli_utf16_file(tmp_path):
-    src = tmp_path / "a.fr"
-    src.write_bytes("Bonjour.\n".encode("utf-16"))
-    tgt = tmp_path / "a.en"
-    tgt.write_text("Hello.\n", encoding="utf-8")
+    src, tgt = pair_files(tmp_path, "Bonjour.\n".encode("utf-16"))
     proc = cli("align", src, tgt, "--src-lang", "fr", "--tgt-lang", "en")
     assert proc.returncode == 2
     assert b"is UTF-16 (byte-order mark)" in proc.stderr and b"iconv -f UTF-16 -t UTF-8" in proc.stderr
@@ -99,24 +112,20 @@ def test_cli_utf16_file(tmp_path):
 
 
 def test_lone_surrogate_replaced_with_warning():
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        al = align("Bonjour \ud800 monde.", "Hello world.", source_lang="fr", target_lang="en", encoder=FAKE)
+    al, messages = align_warned("Bonjour \ud800 monde.", "Hello world.", source_lang="fr", target_lang="en")
     assert al.source_sentences == ("Bonjour \ufffd monde.",)
-    assert aligner_messages(caught) == [
+    assert messages == [
         "the source side holds 1 lone surrogate(s) (half of a UTF-16 pair, not a character), the first at "
         "character 8; each is replaced by U+FFFD"
     ]
 
 
 def test_lone_surrogates_in_a_list_keep_every_sentence():
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        al = align(["Un.", "Deux \udc00.", "\ud83d trois."], ["One.", "Two.", "Three."], source_lang="fr",
-                   target_lang="en", encoder=FAKE)
+    al, messages = align_warned(["Un.", "Deux \udc00.", "\ud83d trois."], ["One.", "Two.", "Three."],
+                                source_lang="fr", target_lang="en")
     assert al.source_sentences == ("Un.", "Deux \ufffd.", "\ufffd trois.")
-    assert "2 lone surrogate(s)" in aligner_messages(caught)[0]
-    assert "the first in sentence 1 at character 5" in aligner_messages(caught)[0]
+    assert "2 lone surrogate(s)" in messages[0]
+    assert "the first in sentence 1 at character 5" in messages[0]
 
 
 # --- declared language against the script ------------------------------------------------------------------
@@ -152,20 +161,16 @@ def test_majority_script_share():
 
 def test_align_warns_about_the_declared_language():
     fr = ["Le chat dort sur le canapé.", "Il fait beau."]
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        align(fr, ["The cat sleeps.", "The weather is fine."], source_lang="zh", target_lang="en", encoder=FAKE)
-    assert aligner_messages(caught) == [
+    _, messages = align_warned(fr, ["The cat sleeps.", "The weather is fine."], source_lang="zh", target_lang="en")
+    assert messages == [
         "the source side is declared as 'zh', but 100% of its letters are in Latin script, which 'zh' is not "
         "written in: is the source language right? (leave it out to have it detected)"
     ]
 
 
 def test_detected_language_never_warned():
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        align(["Le chat dort sur le canapé."], ["The cat sleeps on the sofa."], encoder=FAKE)
-    assert not aligner_messages(caught)
+    _, messages = align_warned(["Le chat dort sur le canapé."], ["The cat sleeps on the sofa."])
+    assert not messages
 
 
 # --- options -----------------------------------------------------------------------------------------------
@@ -212,9 +217,7 @@ def test_cache_dir_that_is_a_file(tmp_path):
 def test_cli_cache_dir_that_is_a_file(tmp_path):
     f = tmp_path / "cache.txt"
     f.write_text("x")
-    src, tgt = tmp_path / "a.fr", tmp_path / "a.en"
-    src.write_text("Bonjour.\n", encoding="utf-8")
-    tgt.write_text("Hello.\n", encoding="utf-8")
+    src, tgt = pair_files(tmp_path)
     proc = cli("align", src, tgt, "--src-lang", "fr", "--tgt-lang", "en", "--cache-dir", f)
     assert proc.returncode == 2
     assert b"is a file, not a folder" in proc.stderr and b"Traceback" not in proc.stderr
