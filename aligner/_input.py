@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 import warnings
 from typing import Any, Sequence
 
 from ._scripts import script_warning
 from .errors import AlignerWarning, InputError
 from .langid import detect_language, normalize_lang
+from .segment import SURROGATE as _SURROGATE
 from .segment import split_sentences
 
 __all__ = ["sentences_of", "sentence_list"]
@@ -32,11 +32,6 @@ def sentences_of(doc: Any, lang: str | None, side: str, max_chars: int = 1000) -
         if message:
             warnings.warn(message, AlignerWarning, stacklevel=3)
     return lang, sentences
-
-
-# A str holds a surrogate code point only unpaired (a pair is one code point
-# in Python): text decoded with errors="surrogateescape" or built by hand.
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _without_surrogates(doc: Any, side: str) -> Any:
@@ -88,13 +83,15 @@ def sentence_list(doc: Any, side: str, task: str = "align") -> tuple[str, ...]:
     """`doc`, a list of sentences used as given, checked: every item text and not blank, at least one.
 
     Raises InputError naming `side` and the first bad sentence; `task` names
-    what an empty list leaves nothing to do.
+    what an empty list leaves nothing to do. Lone surrogates become U+FFFD,
+    with a warning.
     """
     if isinstance(doc, str) or not isinstance(doc, Sequence):
         raise InputError(f"{side} must be a list of sentences, not {type(doc).__name__}")
     for k, s in enumerate(doc):
         if not isinstance(s, str):
             raise InputError(f"{side} sentence {k} is {type(s).__name__}, not str")
+    doc = _without_surrogates(list(doc), side)
     if not doc:
         raise InputError(f"the {side} side is empty: there is nothing to {task}")
     blank = [k for k, s in enumerate(doc) if not s.strip()]

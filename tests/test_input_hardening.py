@@ -353,3 +353,10 @@ def test_stages_line(capsys):
     shown.stage("path search, round 1")
     shown.close()
     assert "aligning: path search, round 1" in capsys.readouterr().err
+
+
+def test_split_sentences_names_a_lone_surrogate():
+    from aligner.segment import split_sentences
+
+    with pytest.raises(InputError, match="lone surrogate .* at character 8"):
+        split_sentences("Bonjour \ud800 monde.", "fr")

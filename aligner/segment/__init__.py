@@ -12,6 +12,7 @@ sentences hold every other character of the text, in order.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from ..errors import InputError, LanguageError
@@ -61,7 +62,8 @@ def split_sentences(
             at its middle character.
 
     Raises:
-        InputError: `text` is not a str, or an argument is malformed.
+        InputError: `text` is not a str or holds a lone surrogate, or an
+            argument is malformed.
         LanguageError: `lang` is not a known language code.
     """
     _check_text(text)
@@ -84,9 +86,20 @@ def split_sentences(
     ]
 
 
+# A str holds a surrogate code point only unpaired (a pair is one code point
+# in Python): text decoded with errors="surrogateescape" or built by hand.
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _check_text(text: object) -> None:
     if not isinstance(text, str):
         raise InputError(f"text must be a str, not {type(text).__name__}")
+    found = SURROGATE.search(text)
+    if found is not None:
+        # Only white space is ever changed here, so it is not replaced (align() does, with a warning).
+        raise InputError(
+            f"the text holds a lone surrogate (half of a UTF-16 pair, not a character) at character {found.start()}"
+        )
 
 
 def _check_abbreviations(abbreviations: Iterable[str] | None) -> tuple[str, ...]:
