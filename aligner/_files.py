@@ -26,7 +26,7 @@ def decode_document(data: bytes, name: str, what: str) -> str:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             raise InputError(
-                f"the {what} file {name!r} is {encoding} (byte-order mark), not UTF-8; "
+                f"the {what} file {name!r} is not UTF-8 but {encoding} (byte-order mark); "
                 f"convert it first, e.g. with iconv -f {encoding} -t UTF-8"
             )
     nul = data.find(b"\x00")

@@ -87,7 +87,7 @@ def test_bom_named_with_its_iconv_command(encoding, named):
     with pytest.raises(InputError) as info:
         decode_document("Bonjour.".encode(encoding), "a.txt", "source")
     assert str(info.value) == (
-        f"the source file 'a.txt' is {named} (byte-order mark), not UTF-8; "
+        f"the source file 'a.txt' is not UTF-8 but {named} (byte-order mark); "
         f"convert it first, e.g. with iconv -f {named} -t UTF-8"
     )
 
@@ -107,7 +107,7 @@ def test_cli_utf16_file(tmp_path):
     src, tgt = pair_files(tmp_path, "Bonjour.\n".encode("utf-16"))
     proc = cli("align", src, tgt, "--src-lang", "fr", "--tgt-lang", "en")
     assert proc.returncode == 2
-    assert b"is UTF-16 (byte-order mark)" in proc.stderr and b"iconv -f UTF-16 -t UTF-8" in proc.stderr
+    assert b"is not UTF-8 but UTF-16 (byte-order mark)" in proc.stderr and b"iconv -f UTF-16 -t UTF-8" in proc.stderr
     assert b"Traceback" not in proc.stderr
 
 
