@@ -119,6 +119,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_input_options(a)
     a.add_argument("--format", default="tsv", choices=FORMATS, help="output format (default: tsv)")
     a.add_argument("-o", "--output", default="-", help="output file (default: stdout)")
+    a.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="the stage and a bar for the embedding on stderr (default: long runs, stderr a terminal)")
     _add_crossing_options(a)
 
     v = sub.add_parser(
@@ -204,6 +206,8 @@ def _run_align(fn, src, tgt, args, **kwargs):
         kwargs.update(crossing=True, link_threshold=args.link_threshold)
     if getattr(args, "strict_merges", None) is not None:
         kwargs["strict_merges"] = args.strict_merges
+    if getattr(args, "progress", None) is not None:
+        kwargs["progress"] = args.progress
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", AlignerWarning)
         result = fn(src, tgt, source_lang=args.src_lang, target_lang=args.tgt_lang, encoder=args.encoder, **kwargs)

@@ -11,6 +11,7 @@ import numpy as np
 
 from . import __version__
 from ._input import sentences_of
+from ._progress import Stages
 from ._text import joiner
 from .alignment import Alignment, Bead
 from .anchors import anchor_masks, quote_states
@@ -123,6 +124,14 @@ def align(
             `aligner.crossing`), ``link_threshold`` (the smallest probability
             of such a link, 0.5).
 
+            The numbers have these ranges, and anything outside is refused
+            with an InputError naming the option: ``skip`` -1 to 0,
+            ``size_exponent`` 0 to 2, ``min_margin`` and ``part_margin`` -1
+            to 1, ``part_weight``, ``anchor_weight``, ``quote_weight``,
+            ``pair_guard`` and ``link_threshold`` 0 to 1; ``window``,
+            ``full_cells`` and ``pair_floor`` whole numbers >= 0,
+            ``max_chars`` >= 1.
+
     Returns:
         An `Alignment` whose beads cover every sentence of both sides exactly once, in order.
 
@@ -146,6 +155,8 @@ def align(
     if progress is None:
         progress = sys.stderr.isatty() and len(src) + len(tgt) >= _PROGRESS_MIN_TEXTS
     store = EmbeddingStore(enc, cache_dir=options.get("cache_dir"), progress=bool(progress))
+    stages = Stages(bool(progress))
+    stages.stage("anchors and headings")
     fraction = options.get("joined_budget", None if store.cheap_joins else _JOINED_BUDGET)
     len_s = np.array([len(s) for s in src], dtype=np.float64)
     len_t = np.array([len(t) for t in tgt], dtype=np.float64)
@@ -156,9 +167,12 @@ def align(
 
     # One call for both sides: an encoder that batches by length (sentence-transformers)
     # fills its batches better from one list than from two.
+    stages.stage("embedding")
     both = store.get(list(src) + list(tgt))
     vs, vt = both[: len(src)], both[len(src) :]
+    stages.stage("band search")
     band = search_band(vs, vt, len_s, len_t, search, score)
+    stages.stage("pair guard")
     partners_s, partners_t = (
         mutual_pairs(vs, vt, score.pair_guard, None if len(vs) * len(vt) <= _GUARD_FULL_CELLS else band)
         if score.pair_guard > 0 else (None, None)
@@ -183,6 +197,7 @@ def align(
         rounds = 0
         while True:
             rounds += 1
+            stages.stage(f"path search, round {rounds}")
             margins = None  # of this round's path, with this round's vectors, once computed
             pairs = best_path(
                 vs, vt, len_s, len_t, search, score, lone_s, lone_t, join_s.vectors, join_t.vectors, band=band,
@@ -221,7 +236,9 @@ def align(
     if crossing:
         from .crossing import off_path
 
+        stages.stage("links off the path")
         links, unaligned = off_path(beads, vs, vt, threshold, len_s, len_t)
+    stages.close()
     metadata = {
         "signature": signature(encoder_name(enc), search, score, joined, fraction, options.get("strict_merges"))
         + (f"|links:{threshold}" if crossing else ""),
@@ -351,26 +368,30 @@ def signature(
     )
 
 
-# Numeric options: (type, smallest allowed value or None).
+# Numeric options: (type, smallest, largest allowed value; None: no bound).
+# The score's knobs are bounded where their meaning ends: a margin (cosine
+# minus its neighbourhood's mean) lies in [-2, 2] and the useful ones in
+# [-1, 1]; a skip above 0 would pay a sentence more for staying unaligned
+# than most beads earn; the weights mix or add to margins of that size.
 _NUMBERS = {
-    "window": (int, 0), "full_cells": (int, 0), "max_chars": (int, 1),
-    "skip": (float, None), "size_exponent": (float, None), "min_margin": (float, None), "part_margin": (float, None),
-    "part_weight": (float, None), "anchor_weight": (float, None), "quote_weight": (float, None),
-    "pair_floor": (int, 0), "pair_guard": (float, 0),
+    "window": (int, 0, None), "full_cells": (int, 0, None), "max_chars": (int, 1, None),
+    "skip": (float, -1.0, 0.0), "size_exponent": (float, 0.0, 2.0), "min_margin": (float, -1.0, 1.0),
+    "part_margin": (float, -1.0, 1.0), "part_weight": (float, 0.0, 1.0), "anchor_weight": (float, 0.0, 1.0),
+    "quote_weight": (float, 0.0, 1.0), "pair_floor": (int, 0, None), "pair_guard": (float, 0.0, 1.0),
 }
 
 
 def _check_numbers(options: dict) -> None:
-    for name, (kind, low) in _NUMBERS.items():
+    for name, (kind, low, high) in _NUMBERS.items():
         if name not in options:
             continue
         value = options[name]
         ok_type = _is_number(value)
         if kind is int:
             ok_type = ok_type and float(value).is_integer()
-        if not ok_type or not np.isfinite(value) or (low is not None and value < low):
+        if not ok_type or not np.isfinite(value) or value < low or (high is not None and value > high):
             need = "a whole number" if kind is int else "a number"
-            bound = f" >= {low}" if low is not None else ""
+            bound = f" >= {low}" if high is None else f" between {low} and {high}"
             raise InputError(f"option {name} must be {need}{bound}; got {value!r}")
     for name in ("length_penalty", "crossing"):
         if name in options and not isinstance(options[name], bool):

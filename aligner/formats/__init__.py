@@ -95,12 +95,22 @@ def read(
     if isinstance(fp_or_path, (str, os.PathLike)):
         # Bytes, decoded below: keeps "\r" and line separators exactly as
         # stored, and lets a decoding error name its line.
-        with open(fp_or_path, "rb") as f:
-            data = f.read()
+        name = os.fspath(fp_or_path)
+        try:
+            with open(fp_or_path, "rb") as f:
+                data = f.read()
+        except OSError as e:
+            raise FormatError(f"cannot read {name!r}: {e.strerror or e}") from None
     else:
+        name = getattr(fp_or_path, "name", None)
         data = fp_or_path.read()
-    text = _decode(data) if isinstance(data, bytes) else data
-    return loads(text, format, source_sentences=source_sentences, target_sentences=target_sentences, **options)
+    try:
+        text = _decode(data) if isinstance(data, bytes) else data
+        return loads(text, format, source_sentences=source_sentences, target_sentences=target_sentences, **options)
+    except FormatError as e:
+        if not isinstance(name, str):
+            raise
+        raise FormatError(f"{name}: {e}") from None
 
 
 def _decode(data: bytes) -> str:

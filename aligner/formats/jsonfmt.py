@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from typing import Any, Sequence
 
 from ..alignment import Alignment, Bead, Link, Unaligned
@@ -92,10 +93,16 @@ def loads(
     The file has its own sentences; if `source_sentences` or
     `target_sentences` are given too, they must be the same.
     """
+    text = text.lstrip("\ufeff")
     try:
-        doc = json.loads(text.lstrip("\ufeff"))
+        doc = json.loads(text, parse_constant=_no_constant, parse_float=_finite_float)
     except json.JSONDecodeError as e:
         raise FormatError(f"line {e.lineno}, column {e.colno}: invalid JSON: {e.msg}") from None
+    except _NotFinite as e:
+        raise FormatError(f"line {_line_of(text, e.args[0])}: {e.args[0]} is not a finite number; JSON has no NaN or infinity") from None
+    except RecursionError:
+        # The C scanner recurses once a nesting level; this format nests four deep.
+        raise FormatError("invalid JSON: nested too deeply (thousands of levels) to be an alignment") from None
     if not isinstance(doc, dict):
         raise FormatError(f"line 1: expected a JSON object at the top level, got {_kind(doc)}")
     unknown = sorted(set(doc) - set(_KEYS))
@@ -205,6 +212,27 @@ def _bead(value: Any, where: str) -> Bead:
     if type(score) not in (int, float):
         raise FormatError(f"{where}.score: expected a number, got {_kind(score)}")
     return Bead(ids["source"], ids["target"], float(score))
+
+
+class _NotFinite(Exception):
+    """A NaN or infinite number in the JSON text (its spelling as args[0])."""
+
+
+def _no_constant(name: str):
+    raise _NotFinite(name)  # NaN, Infinity, -Infinity: Python's extensions, not JSON
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise _NotFinite(text)  # 1e999 reads as infinity
+    return value
+
+
+def _line_of(text: str, token: str) -> int:
+    """The line of the first `token` in `text` outside strings, near enough for a message (1 if not found)."""
+    m = re.search(r'(?<![\w."])' + re.escape(token) + r'(?![\w"])', text)
+    return text.count("\n", 0, m.start()) + 1 if m else 1
 
 
 def _kind(value: Any) -> str:
