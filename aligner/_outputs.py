@@ -29,8 +29,10 @@ from .errors import InputError
 
 __all__ = ["OutputFolder", "open_output_folder", "EXTENSIONS", "DONE_FILE", "FAILURES_FILE", "TMP_PREFIX"]
 
-# The output file of pair `id` is `<id>.<extension>`.
-EXTENSIONS = {"json": "json", "tsv": "tsv", "vecalign": "beads", "tmx": "tmx"}
+# The output file of pair `id` is `<id>.<extension>`; a format of several
+# files (moses: `<id>.<source lang>` and `<id>.<target lang>`) has None, and
+# its done records name the files.
+EXTENSIONS = {"json": "json", "tsv": "tsv", "vecalign": "beads", "tmx": "tmx", "jsonl": "jsonl", "moses": None}
 DONE_FILE = "_done.jsonl"
 FAILURES_FILE = "_failures.jsonl"
 # Temporary files are named so, in the output folder, until they are complete.
@@ -84,6 +86,8 @@ def open_output_folder(path: str | os.PathLike, format: str, resume: bool) -> Ou
 
 def _done_record(result: PairResult) -> dict:
     record: dict[str, Any] = {"id": result.id, "sentences": result.sentences, "seconds": round(result.seconds, 3)}
+    if result.files:
+        record["files"] = [result.id + suffix for suffix, _ in result.files]
     if result.warnings:
         record["warnings"] = list(result.warnings)
     return record
@@ -99,14 +103,25 @@ def _failure_record(result: PairResult, pair: Pair) -> dict:
     return record
 
 
-def _ids(lines: list[str]) -> set[str]:
+def _files(result: PairResult, ext: str | None) -> list[tuple[str, str]]:
+    """The output files of a pair: (name in the folder, text)."""
+    if result.files:
+        return [(result.id + suffix, text) for suffix, text in result.files]
+    return [(f"{result.id}.{ext}", result.text or "")]
+
+
+def _ids(lines: list[str], present: set[str], ext: str | None) -> set[str]:
+    """The ids of the done records whose output files are all in `present`."""
     ids = set()
     for line in lines:
         try:
             record = json.loads(line)
         except json.JSONDecodeError:
             continue  # a line cut short by a crash: that pair is done again
-        if isinstance(record, dict) and isinstance(record.get("id"), str):
+        if not (isinstance(record, dict) and isinstance(record.get("id"), str)):
+            continue
+        files = record.get("files", [f"{record['id']}.{ext}"] if ext else [])
+        if files and isinstance(files, list) and all(name in present for name in files):
             ids.add(record["id"])
     return ids
 
@@ -133,11 +148,8 @@ class _LocalFolder(OutputFolder):
         self.done_display = str(self.done_path)
         self.failures_display = str(self.failures_path)
 
-    def output(self, pair_id: str) -> Path:
-        return self.path / f"{pair_id}.{self.ext}"
-
     def output_name(self, pair_id: str) -> str:
-        return str(self.output(pair_id))
+        return str(self.path / f"{pair_id}.{self.ext or '*'}")
 
     def done_ids(self) -> set[str]:
         try:
@@ -146,21 +158,22 @@ class _LocalFolder(OutputFolder):
             return set()
         # One listing rather than a stat per id: a folder may hold millions of outputs.
         present = set(os.listdir(self.path))
-        return {i for i in _ids(lines) if f"{i}.{self.ext}" in present}
+        return _ids(lines, present, self.ext)
 
     def write(self, result: PairResult) -> None:
-        tmp = self.path / f"{TMP_PREFIX}{result.id}.{os.getpid()}.{secrets.token_hex(4)}"
-        # os.open, not mkstemp: the file gets the usual permissions (0o666 less the umask), not 0o600.
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(result.text.encode("utf-8"))
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.output(result.id))
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        for name, text in _files(result, self.ext):
+            tmp = self.path / f"{TMP_PREFIX}{result.id}.{os.getpid()}.{secrets.token_hex(4)}"
+            # os.open, not mkstemp: the file gets the usual permissions (0o666 less the umask), not 0o600.
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(text.encode("utf-8"))
+                    f.flush()
+                    os.fsync(f.fileno())
+                os.replace(tmp, self.path / name)
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
         self._append(self.done_path, _done_record(result))
 
     def fail(self, result: PairResult, pair: Pair) -> None:
@@ -218,27 +231,27 @@ class _FsspecFolder(OutputFolder):
         self.failures_display = f"{self.url}/{FAILURES_FILE[:-len('.jsonl')]}/"
 
     def output_name(self, pair_id: str) -> str:
-        return f"{self.url}/{pair_id}.{self.ext}"
+        return f"{self.url}/{pair_id}.{self.ext or '*'}"
 
     def done_ids(self) -> set[str]:
         lines: list[str] = []
         for piece in sorted(self.fs.find(self.done_dir)):
             lines += self.fs.cat_file(piece).decode("utf-8", errors="replace").splitlines()
         present = {name.rsplit("/", 1)[-1] for name in self.fs.ls(self.root, detail=False)}
-        return {i for i in _ids(lines) if f"{i}.{self.ext}" in present}
+        return _ids(lines, present, self.ext)
 
     def write(self, result: PairResult) -> None:
-        final = f"{self.root}/{result.id}.{self.ext}"
-        tmp = f"{self.root}/{TMP_PREFIX}{result.id}.{os.getpid()}.{secrets.token_hex(4)}"
-        try:
-            self.fs.pipe_file(tmp, result.text.encode("utf-8"))
-            self.fs.mv(tmp, final)
-        except BaseException:
+        for name, text in _files(result, self.ext):
+            tmp = f"{self.root}/{TMP_PREFIX}{result.id}.{os.getpid()}.{secrets.token_hex(4)}"
             try:
-                self.fs.rm(tmp)
-            except (OSError, ValueError):
-                pass  # never written: nothing to remove
-            raise
+                self.fs.pipe_file(tmp, text.encode("utf-8"))
+                self.fs.mv(tmp, f"{self.root}/{name}")
+            except BaseException:
+                try:
+                    self.fs.rm(tmp)
+                except (OSError, ValueError):
+                    pass  # never written: nothing to remove
+                raise
         self._hold(self.done_dir, _done_record(result))
 
     def fail(self, result: PairResult, pair: Pair) -> None:

@@ -141,7 +141,8 @@ def align_batch(
             cluster of N single-threaded workers started on this machine for
             this batch, or a ``distributed.Client``. Each worker loads the
             encoder once. Not with `workers`.
-        format: ``json``, ``tsv``, ``vecalign`` (extension ``.beads``) or ``tmx``.
+        format: ``json``, ``tsv``, ``vecalign`` (extension ``.beads``), ``tmx``, ``jsonl``
+            or ``moses`` (two files, ``<id>.<source lang>`` and ``<id>.<target lang>``).
         resume: skip the pairs recorded as done whose output file exists;
             False aligns everything again and starts a new done record.
         progress: a progress bar on stderr; default: when stderr is a terminal.

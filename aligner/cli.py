@@ -1,13 +1,16 @@
 """The ``aligner`` command: a thin layer over the library's own functions.
 
-    aligner align SRC TGT [--src-lang fr] [--tgt-lang ar] [--presplit] [--format tsv|json|vecalign|tmx] [-o FILE]
+    aligner align SRC TGT [--src-lang fr] [--tgt-lang ar] [--presplit] [--format tsv|json|vecalign|tmx|jsonl] [-o FILE]
                     [--crossing [--link-threshold P]] [--strict-merges | --no-strict-merges]
+    aligner align SRC TGT --format moses -o corpus [--drop-unaligned] [--min-score S]   # corpus.fr and corpus.ar
+    aligner review SRC TGT -o corrected.json [--serve [--port N]] [--page review.html]
+    aligner review --from-json alignment.json -o corrected.json
     aligner view SRC TGT [--src-lang fr] [--tgt-lang ar] [--presplit] [--crossing] -o page.html
     aligner mine SRC TGT [--threshold P] [--presplit] [-o FILE]
     aligner view --from-json alignment.json -o page.html
     aligner eval GOLD TEST
     aligner align-batch MANIFEST -o OUTDIR [--workers N | --cluster tcp://HOST:PORT | --cluster local:N]
-                        [--format json|tsv|vecalign|tmx] [--no-resume]
+                        [--format json|tsv|vecalign|tmx|jsonl|moses] [--no-resume]
     aligner --version      # the version, the default encoder and the default settings' signature
 """
 
@@ -89,6 +92,21 @@ def _add_crossing_options(a: argparse.ArgumentParser) -> None:
                    "--no-strict-merges for a free translation given as two reports)")
 
 
+def _add_moses_options(a: argparse.ArgumentParser) -> None:
+    a.add_argument("--drop-unaligned", action="store_true",
+                   help="--format moses: leave out the beads with one side only (1-0 and 0-1), so no line is empty")
+    a.add_argument("--min-score", type=float, default=None, metavar="S",
+                   help="--format moses: leave out the beads with both sides that score below S")
+
+
+def _moses_options(args) -> dict[str, Any]:
+    """The writer options of --format moses; an error when given with another format."""
+    options = {k: v for k, v in (("drop_unaligned", args.drop_unaligned), ("min_score", args.min_score)) if v}
+    if options and args.format != "moses":
+        raise AlignerError("--drop-unaligned and --min-score are options of --format moses")
+    return options
+
+
 def _probability(text: str) -> float:
     try:
         value = float(text)
@@ -118,7 +136,10 @@ def _parser() -> argparse.ArgumentParser:
     a = sub.add_parser("align", help="align two documents")
     _add_input_options(a)
     a.add_argument("--format", default="tsv", choices=FORMATS, help="output format (default: tsv)")
-    a.add_argument("-o", "--output", default="-", help="output file (default: stdout)")
+    a.add_argument("-o", "--output", default="-",
+                   help="output file (default: stdout); for moses the path of the two files without their "
+                   "suffixes: -o corpus writes corpus.SRC_LANG and corpus.TGT_LANG")
+    _add_moses_options(a)
     _add_crossing_options(a)
 
     v = sub.add_parser(
@@ -160,7 +181,8 @@ def _parser() -> argparse.ArgumentParser:
     where.add_argument("--cluster", metavar="ADDRESS", default=None,
                        help="run on Dask: a scheduler address (tcp://HOST:PORT) or local:N for N local workers "
                        "(needs the cluster extra: pip install 'aligner[cluster]')")
-    b.add_argument("--format", default="json", choices=FORMATS, help="output format (default: json)")
+    b.add_argument("--format", default="json", choices=FORMATS,
+                   help="output format (default: json); moses writes OUTDIR/<id>.SRC_LANG and OUTDIR/<id>.TGT_LANG")
     b.add_argument("--no-resume", action="store_true", help="align every pair again, even those already done")
     b.add_argument("--src-lang", help="source language of the pairs whose manifest line names none")
     b.add_argument("--tgt-lang", help="target language of the pairs whose manifest line names none")
@@ -224,7 +246,7 @@ def _write_output(text: str, path: str) -> None:
 
 
 def _cmd_align(args) -> int:
-    from .formats import dumps
+    from .formats import file_texts
     from .pipeline import align
 
     if args.crossing and args.format != "json":
@@ -232,9 +254,13 @@ def _cmd_align(args) -> int:
             f"--crossing needs --format json (or aligner view): the {args.format} format has no place for links "
             "off the path"
         )
+    options = _moses_options(args)
+    if args.format == "moses" and args.output == "-":
+        raise AlignerError("--format moses writes two files: give their path without suffix, e.g. -o corpus")
     src, tgt = _read_pair(args)
     result = _run_align(align, src, tgt, args)
-    _write_output(dumps(result, args.format), args.output)
+    for suffix, text in file_texts(result, args.format, **options):
+        _write_output(text, args.output + suffix if args.output != "-" else "-")
     return 0
 
 
