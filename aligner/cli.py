@@ -154,6 +154,27 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("-o", "--output", default="-", help="output HTML file (default: stdout)")
     _add_crossing_options(v)
 
+    r = sub.add_parser(
+        "review", help="correct an alignment by hand in the browser, and save it as JSON",
+        description="Write (or serve, with --serve) one self-contained page on which to correct the alignment of "
+        "SRC and TGT, or of a saved JSON alignment: go through the beads lowest score first, merge, split, move "
+        "boundaries, mark sentences without a counterpart, undo and redo, with the keyboard or the mouse. The page "
+        "saves the corrected alignment as JSON: a download, or with --serve a save straight to OUTPUT.",
+    )
+    _add_input_options(r, required=False)
+    r.add_argument("--from-json", metavar="FILE", help="correct this saved JSON alignment instead of aligning SRC and TGT")
+    r.add_argument("-o", "--output", required=True, metavar="OUTPUT",
+                   help="the corrected alignment's JSON file: what --serve writes on each save, and the name the "
+                   "page's download gives it")
+    r.add_argument("--page", metavar="HTML",
+                   help="where to write the page (default: OUTPUT with .review.html for .json); not with --serve")
+    r.add_argument("--serve", action="store_true",
+                   help="serve the page on 127.0.0.1 and write OUTPUT on each save, until Ctrl-C")
+    r.add_argument("--port", type=int, default=0, help="--serve: the port (default: any free one)")
+    r.add_argument("--no-matrix", action="store_true", help="leave the similarity matrix out (no embeddings computed)")
+    r.add_argument("--title", help="the page's title (default: the file names)")
+    _add_crossing_options(r)
+
     m = sub.add_parser(
         "mine", help="find the sentence pairs of two unordered sentence lists that translate each other",
         description="Bitext mining: no order is assumed. Each pair is scored by the ratio margin and a calibrated "
@@ -300,9 +321,13 @@ def _encoder_of(signature: str | None) -> tuple[Any, str | None]:
     return None, f"the alignment was made with encoder {name!r}, which cannot be loaded by name"
 
 
-def _cmd_view(args) -> int:
+def _load_for_page(args, with_matrix, from_alignment):
+    """The alignment to show (aligned now or read from --from-json), its similarity, and a title.
+
+    `with_matrix(src, tgt)` aligns with the similarity; `from_alignment(alignment, spec)`
+    computes it for an alignment read from JSON.
+    """
     from .formats import read
-    from .view import align_with_similarity, render_html, sentence_similarity
 
     sim = None
     if args.from_json:
@@ -319,7 +344,7 @@ def _cmd_view(args) -> int:
                 _warn(f"{why_not}: the similarity matrix is left out (pass --encoder to compute it)")
             else:
                 try:
-                    sim = sentence_similarity(alignment, spec, cache_dir=args.cache_dir)
+                    sim = from_alignment(alignment, spec)
                 except AlignerError as exc:
                     _warn(f"the similarity matrix is left out: {exc}")
     else:
@@ -332,8 +357,42 @@ def _cmd_view(args) -> int:
 
             alignment = _run_align(align, src, tgt, args)
         else:
-            alignment, sim = _run_align(align_with_similarity, src, tgt, args)
-    _write_output(render_html(alignment, similarity=sim, title=args.title or title), args.output)
+            alignment, sim = _run_align(with_matrix, src, tgt, args)
+    return alignment, sim, args.title or title
+
+
+def _cmd_view(args) -> int:
+    from .view import align_with_similarity, render_html, sentence_similarity
+
+    alignment, sim, title = _load_for_page(
+        args, align_with_similarity, lambda a, spec: sentence_similarity(a, spec, cache_dir=args.cache_dir),
+    )
+    _write_output(render_html(alignment, similarity=sim, title=title), args.output)
+    return 0
+
+
+def _cmd_review(args) -> int:
+    from .review import ReviewServer, align_for_review, review_page, similarity_band
+
+    out = Path(args.output)
+    if args.serve and args.page:
+        raise AlignerError("--serve serves the page: --page is for the page written to a file")
+    alignment, band, title = _load_for_page(
+        args, align_for_review, lambda a, spec: similarity_band(a, spec, cache_dir=args.cache_dir),
+    )
+    if not args.serve:
+        page = args.page or str(out.with_name(out.stem + ".review.html" if out.suffix == ".json" else out.name + ".review.html"))
+        _write_output(review_page(alignment, similarity=band, title=title, filename=out.name), page)
+        print(f"aligner: open {page} in a browser; its save button downloads {out.name}", file=sys.stderr)
+        return 0
+    server = ReviewServer(alignment, out, similarity=band, title=title, port=args.port)
+    print(f"aligner: review at {server.url} (saves write {out}); Ctrl-C to stop", file=sys.stderr, flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print(f"aligner: stopped; {server.saves} save(s) written to {out}", file=sys.stderr)
+    finally:
+        server.shutdown()
     return 0
 
 
@@ -377,6 +436,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     commands = {
         "align": _cmd_align, "view": _cmd_view, "eval": _cmd_eval, "align-batch": _cmd_align_batch, "mine": _cmd_mine,
+        "review": _cmd_review,
     }
     try:
         return commands[args.command](args)

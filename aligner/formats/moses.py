@@ -5,7 +5,9 @@ file and a target file with the same number of lines, line N of the source
 file holding bead N's source sentences joined by a space and line N of the
 target file its target sentences. A 1-0 or 0-1 bead gives an empty line on
 its missing side; ``drop_unaligned=True`` leaves such beads out, and
-``min_score=S`` leaves out the beads with both sides that score below S.
+``min_score=S`` leaves out the beads with both sides that score below S
+(but not the beads a person edited, ``Bead.edited``, whose score is 0.0 and
+whose pairing is checked by hand).
 A line break inside a sentence (``\\n``, ``\\r``, U+2028...) is written as a
 space, so that a line is always one bead. No ids, scores or languages are
 kept; nothing is escaped (Moses' own tokenizer escapes ``|<>[]&`` if needed).
@@ -50,13 +52,13 @@ def one_line(text: str) -> str:
 
 
 def kept_beads(alignment: Alignment, drop_unaligned: bool = False, min_score: float | None = None) -> list[Bead]:
-    """The beads written: all but 1-0/0-1 beads when `drop_unaligned`, and those below `min_score`."""
+    """The beads written: all but 1-0/0-1 beads when `drop_unaligned`, and unedited ones below `min_score`."""
     out = []
     for bead in alignment.beads:
         if bead.is_deletion:
             if drop_unaligned:
                 continue
-        elif min_score is not None and bead.score < min_score:
+        elif min_score is not None and bead.score < min_score and not bead.edited:
             continue
         out.append(bead)
     return out
@@ -69,7 +71,8 @@ def dumps_pair(
 
     Args:
         drop_unaligned: leave out 1-0 and 0-1 beads (no empty lines).
-        min_score: leave out beads with both sides whose score is below it.
+        min_score: leave out beads with both sides whose score is below it
+            (beads edited by hand are kept).
     """
     beads = kept_beads(alignment, drop_unaligned, min_score)
     src = "".join(one_line(alignment.source_text(b)) + "\n" for b in beads)

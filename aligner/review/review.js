@@ -178,7 +178,7 @@
     },
     // Move the boundary under the current bead on one side: "up" gives its
     // last sentence of that side to the next bead, "down" takes the next
-    // bead's first one.
+    // bead's first one. A bead left with nothing goes (the move was a merge).
     move(side, dir) {
       if (cur + 1 >= beads.length) return say("the last bead has no boundary under it");
       const a = {...beads[cur]}, b = {...beads[cur + 1]};
@@ -186,13 +186,11 @@
       const n = (x) => (src ? x.ns : x.nt);
       const give = dir === "up" ? a : b;
       if (n(give) === 0) return say(`bead ${dir === "up" ? cur : cur + 1} has no ${name} sentence to give`);
-      if (give.ns + give.nt === 1) return say("that would leave a bead empty: merge the two beads instead");
       if (dir === "up") {
         if (src) { a.ns--; b.s0--; b.ns++; } else { a.nt--; b.t0--; b.nt++; }
       } else if (src) { a.ns++; b.s0++; b.ns--; } else { a.nt++; b.t0++; b.nt--; }
-      const list = parts([a, b]);
       const k = cur;
-      replace(k, 2, list, `moved the ${name} boundary under bead ${k} ${dir}`);
+      replace(k, 2, parts([a, b]), `moved the ${name} boundary under bead ${k} ${dir}`);
     },
   };
 
