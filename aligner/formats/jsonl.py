@@ -12,7 +12,8 @@ wants; ``source_sentences`` and ``target_sentences`` keep the sentence
 boundaries, so the file reads back into the same alignment (beads, scores,
 the ``edited`` marks, sentences and languages; metadata, links and unaligned
 entries are not kept: use JSON for those). A file whose lines were filtered
-(beads left out) no longer covers every sentence and does not read back.
+(beads left out) does not read back, as the ids of the lines left skip
+sentences; the first lines alone read as the alignment of their sentences.
 """
 
 from __future__ import annotations
