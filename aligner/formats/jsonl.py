@@ -56,12 +56,15 @@ def loads(
     *,
     source_sentences: Sequence[str] | None = None,
     target_sentences: Sequence[str] | None = None,
+    source_lang: str | None = None,
+    target_lang: str | None = None,
 ) -> Alignment:
     """Read JSON Lines written by `dumps` back into an `Alignment`.
 
-    The sentences come from the lines themselves; if `source_sentences` or
-    `target_sentences` are given too, they must be the same. Blank lines are
-    skipped.
+    The sentences and languages come from the lines themselves; if
+    `source_sentences`, `target_sentences`, `source_lang` or `target_lang`
+    are given too, they must be the same (a language the file leaves null is
+    taken from them). Blank lines are skipped.
     """
     entries: list[tuple[str, Bead]] = []
     sents: dict[str, list[str]] = {"source": [], "target": []}
@@ -91,6 +94,11 @@ def loads(
     for side, given in (("source", source_sentences), ("target", target_sentences)):
         if given is not None and list(given) != sents[side]:
             raise FormatError(f"{side}_sentences: the file's sentences differ from the ones passed in")
+    for key, given in (("source_lang", source_lang), ("target_lang", target_lang)):
+        if given is not None:
+            if langs.get(key) not in (None, given):
+                raise FormatError(f"{key}: the file says {langs[key]!r}, not {given!r} as passed in")
+            langs[key] = given
     return _build(entries, sents["source"], sents["target"], False, langs.get("source_lang"), langs.get("target_lang"))
 
 
