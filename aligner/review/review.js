@@ -66,7 +66,7 @@
     cur = k;
     focus = {side: "src", at: 0};
     say(label);
-    render(true);
+    patch(k, removed.length, added.length);
   }
 
   function replay(from, to, backwards) {
@@ -78,7 +78,7 @@
     cur = Math.min(op.k, beads.length - 1);
     focus = {side: "src", at: 0};
     say((backwards ? "undone: " : "redone: ") + op.label);
-    render(true);
+    patch(op.k, out.length, inn.length);
   }
 
   // ------------------------------------------------------------ similarity
@@ -271,11 +271,11 @@
         const cut = el("button", "cut", "✂");
         cut.type = "button";
         cut.title = `split the bead before ${src ? "source" : "target"} sentence ${first + q}`;
-        cut.dataset.k = k; cut.dataset.side = which; cut.dataset.at = q;
+        cut.dataset.side = which; cut.dataset.at = q;
         cell.appendChild(cut);
       }
       const s = el("span", "s");
-      s.dataset.k = k; s.dataset.side = which; s.dataset.at = q;
+      s.dataset.side = which; s.dataset.at = q;
       if (k === cur && focus.side === which && focus.at === q) s.classList.add("focus");
       s.appendChild(el("span", "sid", String(first + q)));
       s.appendChild(document.createTextNode(texts[first + q]));
@@ -327,6 +327,29 @@
     document.getElementById("undo").disabled = !undo.length;
     document.getElementById("redo").disabled = !redo.length;
     drawMatrix();
+  }
+  // After an edit replaced `removed` beads from k by `added` new ones: the
+  // same in the list, the rows after them renumbered, the current bead kept
+  // where it was on the screen. Only a few rows change, whatever the length.
+  function patch(k, removed, added) {
+    if (k < w0 || k + removed > w1 || list.children.length !== w1 - w0) return render(true);
+    const at = list.children[k - w0];
+    const top = at ? at.getBoundingClientRect().top : null;
+    for (let q = 0; q < removed; q++) list.children[k - w0].remove();
+    const frag = document.createDocumentFragment();
+    for (let q = 0; q < added; q++) frag.appendChild(row(k + q));
+    list.insertBefore(frag, list.children[k - w0] || null);
+    w1 += added - removed;
+    for (let q = k - w0 + added; q < list.children.length; q++) {
+      const r = list.children[q];
+      r.dataset.k = w0 + q;
+      r.id = "b" + (w0 + q);
+      r.firstChild.firstChild.nodeValue = String(w0 + q);
+    }
+    if (cur < w0 || cur >= w1) return render(true);
+    const now = list.children[cur - w0];
+    if (top !== null) list.scrollTop += now.getBoundingClientRect().top - top;
+    mark();
   }
   function more() {  // extend the window when the list is scrolled near an end
     if (list.scrollTop + list.clientHeight > list.scrollHeight - 400 && w1 < beads.length) {
@@ -483,11 +506,11 @@
   });
   list.addEventListener("click", (e) => {
     const cut = e.target.closest(".cut");
-    if (cut) { cur = +cut.dataset.k; cutAt(cur, cut.dataset.side, +cut.dataset.at); return; }
-    const s = e.target.closest(".s");
-    if (s) { go(+s.dataset.k, {side: s.dataset.side, at: +s.dataset.at}); return; }
     const r = e.target.closest(".bead");
-    if (r) go(+r.dataset.k);
+    if (!r) return;
+    if (cut) { cur = +r.dataset.k; cutAt(cur, cut.dataset.side, +cut.dataset.at); return; }
+    const s = e.target.closest(".s");
+    go(+r.dataset.k, s ? {side: s.dataset.side, at: +s.dataset.at} : undefined);
   });
   list.addEventListener("scroll", more, {passive: true});
   const buttons = {
