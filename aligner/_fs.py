@@ -16,7 +16,7 @@ from typing import Any
 
 from .errors import InputError
 
-__all__ = ["is_local", "local_path", "parent", "join", "read_bytes", "filesystem", "describe"]
+__all__ = ["is_local", "local_path", "parent", "join", "read_bytes", "filesystem", "describe", "replace_file"]
 
 _LOCAL_PROTOCOLS = ("file", "local")
 
@@ -89,3 +89,21 @@ def describe(exc: OSError) -> str:
     if isinstance(exc, PermissionError):
         return "Permission denied"
     return str(exc) or type(exc).__name__
+
+
+def replace_file(final: str | os.PathLike, data: bytes, tmp: str | os.PathLike) -> None:
+    """Write `data` to the local file `final` atomically: to `tmp` (same folder, a new name) then os.replace.
+
+    A reader sees the old file or the whole new one, never half of it.
+    """
+    # os.open, not mkstemp: the file gets the usual permissions (0o666 less the umask), not 0o600.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, final)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ._fs import filesystem, is_local, local_path
+from ._fs import filesystem, is_local, local_path, replace_file
 from ._manifest import Pair
 from ._work import PairResult
 from .errors import InputError
@@ -163,17 +163,7 @@ class _LocalFolder(OutputFolder):
     def write(self, result: PairResult) -> None:
         for name, text in _files(result, self.ext):
             tmp = self.path / f"{TMP_PREFIX}{result.id}.{os.getpid()}.{secrets.token_hex(4)}"
-            # os.open, not mkstemp: the file gets the usual permissions (0o666 less the umask), not 0o600.
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(text.encode("utf-8"))
-                    f.flush()
-                    os.fsync(f.fileno())
-                os.replace(tmp, self.path / name)
-            except BaseException:
-                tmp.unlink(missing_ok=True)
-                raise
+            replace_file(self.path / name, text.encode("utf-8"), tmp)
         self._append(self.done_path, _done_record(result))
 
     def fail(self, result: PairResult, pair: Pair) -> None:

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from .._fs import replace_file
 from ..alignment import Alignment
 from ..errors import AlignerError, InputError
 from ._band import Band
@@ -39,18 +40,7 @@ HOST = "127.0.0.1"
 def write_atomically(path: str | os.PathLike[str], text: str) -> None:
     """Write `text` to `path` as UTF-8 through a temporary file in the same folder."""
     final = Path(path)
-    tmp = final.with_name(f".{final.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    # os.open, not mkstemp: the file gets the usual permissions (0o666 less the umask), not 0o600.
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(text.encode("utf-8"))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, final)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    replace_file(final, text.encode("utf-8"), final.with_name(f".{final.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"))
 
 
 class ReviewServer:
