@@ -104,6 +104,16 @@ def test_cli(tmp_path):
     tgt = (tmp_path / "corpus.ar").read_text(encoding="utf-8").split("\n")[:-1]
     assert src == [a.source_text(b) for b in expected] and tgt == [a.target_text(b) for b in expected]
     assert 5 < len(src) < len(a.beads)
+    # JSON Lines of the same alignment, line by line against the beads.
+    proc = run("align", fr, ar, "--format", "jsonl", "-o", tmp_path / "a.jsonl")
+    assert proc.returncode == 0, proc.stderr.decode()
+    lines = [json.loads(x) for x in (tmp_path / "a.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == len(a.beads)
+    for k, (line, bead) in enumerate(zip(lines, a.beads)):
+        assert (line["bead"], line["source_ids"], line["target_ids"], line["score"]) == (
+            k, list(bead.source), list(bead.target), bead.score)
+        assert (line["source_text"], line["target_text"]) == (a.source_text(bead), a.target_text(bead))
+        assert line["source_sentences"] == [a.source_sentences[i] for i in bead.source]
     proc = run("align", fr, ar, "--format", "moses")
     assert proc.returncode == 2 and "writes two files" in proc.stderr.decode()
     proc = run("align", fr, ar, "--format", "tsv", "--min-score", "0.3")

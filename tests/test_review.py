@@ -216,6 +216,38 @@ def test_cli_review_errors(tmp_path):
     assert proc.returncode == 2 and "--page" in proc.stderr.decode()
 
 
+def test_cli_review_serve_until_interrupted(tmp_path):
+    """--serve: the address on stderr, saves written, Ctrl-C (SIGINT) ends it cleanly."""
+    import signal
+
+    (tmp_path / "a.json").write_text(dumps(small(), "json"), encoding="utf-8")
+    out = tmp_path / "fixed.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "aligner", "review", "--from-json", str(tmp_path / "a.json"), "--no-matrix",
+         "--serve", "-o", str(out)], cwd=ROOT, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        line = proc.stderr.readline()  # printed once the server listens
+        assert line.startswith("aligner: review at http://127.0.0.1:"), line
+        port = int(line.split("127.0.0.1:")[1].split("/")[0])
+        server = type("S", (), {"port": port})()
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", "/")
+        server.token = page_data(conn.getresponse().read().decode("utf-8"))["token"]
+        conn.close()
+        assert post(server, edited_json(small())) == (200, {"saved": str(out), "beads": 5, "edited": 2})
+        assert read(out, "json").beads[1].edited
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            rest = proc.communicate(timeout=20)[1]
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+    assert proc.returncode == 0
+    assert "stopped; 1 save(s) written to" in rest
+
+
 # ------------------------------------------------------------ in a real browser
 
 @pytest.fixture(scope="module")
