@@ -1,6 +1,7 @@
 """Tests of `aligner review` (aligner/review/): the band, the page, the server, and the page in headless chromium."""
 
 import http.client
+import io
 import json
 import os
 import subprocess
@@ -403,6 +404,58 @@ def test_hostile_text_stays_text(browser, tmp_path):
     assert browser.execute_script("return window.pwned === undefined && !document.querySelector('#beads img')")
     saved = json.loads(browser.execute_script("return window.alignerReview.toJSON()"))
     assert saved["source_sentences"] == HOSTILE
+
+
+RANDOM_EDITS = """
+const [keys, steps, seed] = arguments;
+let x = seed;
+const press = (key) => document.dispatchEvent(new KeyboardEvent('keydown', {key, bubbles: true}));
+const broken = [];
+for (let q = 0; q < steps; q++) {
+  x = (x * 1103515245 + 12345) % 2147483648;  // a fixed sequence: the same run every time
+  press(keys[x % keys.length]);
+  // The invariant after every key: each sentence in one bead, in order; no bead empty.
+  let s = 0, t = 0;
+  for (const [s0, ns, t0, nt] of window.alignerReview.state().beads) {
+    if (s0 !== s || t0 !== t || ns + nt === 0) { broken.push(q); break; }
+    s += ns; t += nt;
+  }
+}
+return {broken, state: window.alignerReview.state(), json: window.alignerReview.toJSON()};
+"""
+
+
+def test_random_edits_keep_the_invariant(browser, tmp_path):
+    """Hundreds of key presses drawn at random: after each, every sentence once, in order; the JSON reads back."""
+    rng = np.random.default_rng(3)
+    n = 30
+    beads, i, j = [], 0, 0
+    while i < n and j < n:
+        a, b = [(1, 1), (2, 1), (1, 2), (1, 0), (0, 1)][rng.integers(5)]
+        a, b = min(a, n - i), min(b, n - j)
+        if a + b:
+            beads.append(Bead(tuple(range(i, i + a)), tuple(range(j, j + b)), round(float(rng.random()), 3)))
+        i, j = i + a, j + b
+    beads += [Bead((k,), ()) for k in range(i, n)] + [Bead((), (k,)) for k in range(j, n)]
+    a = Alignment([f"s{k}" for k in range(n)], [f"t{k}" for k in range(n)], beads, "en", "fr")
+    page = tmp_path / "random.html"
+    page.write_text(review_page(a, similarity=rng.random((n, n)).astype(np.float32)), encoding="utf-8")
+    browser.get(page.as_uri())
+    wait_for(lambda: browser.execute_script("return document.body.dataset.ready"))
+    keys = list("msx[]{}zyjklhjjn")
+    for seed in (1, 2, 3):
+        got = browser.execute_script(RANDOM_EDITS, keys, 300, seed)
+        assert got["broken"] == []
+        assert got["state"]["undo"] + got["state"]["redo"] > 20  # edits were made, not all refused
+        back = read(io.StringIO(got["json"]), "json")
+        assert back.source_sentences == a.source_sentences and back.target_sentences == a.target_sentences
+        # The page's state and its JSON agree, bead by bead, and edited beads are the new ones.
+        assert [[b.source[0] if b.source else None, len(b.source), len(b.target), b.edited] for b in back.beads] == [
+            [s0 if ns else None, ns, nt, ed] for s0, ns, t0, nt, ed in got["state"]["beads"]]
+        originals = {(b.source, b.target): b.score for b in a.beads}
+        for b in back.beads:
+            assert b.edited == ((b.source, b.target) not in originals)
+            assert b.score == (0.0 if b.edited else originals[(b.source, b.target)])
 
 
 def test_screenshot_for_the_docs(seeds, browser, tmp_path):
