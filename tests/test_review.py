@@ -406,6 +406,34 @@ def test_hostile_text_stays_text(browser, tmp_path):
     assert saved["source_sentences"] == HOSTILE
 
 
+def test_boundary_keys_pinned(browser, tmp_path):
+    page = tmp_path / "small.html"
+    page.write_text(review_page(small(), similarity=np.full((3, 4), 0.5, dtype=np.float32)), encoding="utf-8")
+    browser.get(page.as_uri())
+    wait_for(lambda: browser.execute_script("return document.body.dataset.ready"))
+    start = state(browser)["beads"]
+    assert start == [[0, 1, 0, 1, False], [1, 2, 1, 1, False], [3, 0, 2, 1, False], [3, 0, 3, 1, False]]
+    keys(browser, "j[")  # bead 1 gives its last source sentence to bead 2
+    assert state(browser)["beads"][1:3] == [[1, 1, 1, 1, True], [2, 1, 2, 1, True]]
+    keys(browser, "{")  # and its target sentence: bead 1 is French 1 alone
+    assert state(browser)["beads"][1:3] == [[1, 1, 1, 0, True], [2, 1, 1, 2, True]]
+    keys(browser, "]")  # bead 1 takes back French 2: a side alone is a bead a sentence
+    assert state(browser)["beads"][1:] == [[1, 1, 1, 0, True], [2, 1, 1, 0, True], [3, 0, 1, 1, True],
+                                           [3, 0, 2, 1, False], [3, 0, 3, 1, False]]
+    keys(browser, "}")  # bead 2 (French 1 alone) has no target sentence to give
+    assert "bead 2 has no target sentence to give" in browser.find_element("id", "status").text
+    keys(browser, "j}")  # bead 2 takes Arabic 1 from bead 3, left empty: it goes
+    assert state(browser)["beads"][1:] == [[1, 1, 1, 0, True], [2, 1, 1, 1, True], [3, 0, 2, 1, False],
+                                           [3, 0, 3, 1, False]]
+    keys(browser, "zzzz")
+    assert state(browser)["beads"] == start and state(browser)["redo"] == 4
+    keys(browser, "z")
+    assert "nothing to undo" in browser.find_element("id", "status").text
+    keys(browser, "jjj]")  # the last bead has no boundary under it
+    assert "the last bead has no boundary under it" in browser.find_element("id", "status").text
+    assert state(browser)["beads"] == start
+
+
 RANDOM_EDITS = """
 const [keys, steps, seed] = arguments;
 let x = seed;
