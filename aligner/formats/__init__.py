@@ -69,9 +69,11 @@ def loads(
 
     ``tsv``, ``tmx`` and ``vecalign`` files hold no sentences (only joined
     text, or nothing), so they need `source_sentences` and `target_sentences`
-    (``vecalign`` also takes counts). For ``json`` they are optional and, if
-    given, checked. Other `options` go to the reader (``fill_gaps=True``,
-    ``source_lang=...``).
+    (``vecalign`` also takes counts). For ``json`` and ``jsonl`` they are
+    optional and, if given, checked. ``moses`` takes the source file's text as
+    `text` and the target file's as ``target_text=``; with the sentences it
+    rebuilds the beads, without them each line is a sentence. Other `options`
+    go to the reader (``fill_gaps=True``, ``source_lang=...``).
     """
     if source_sentences is not None:
         options["source_sentences"] = source_sentences

@@ -157,7 +157,7 @@
       if (b.ns + b.nt === 1) return say("this sentence already has no counterpart");
       const src = focus.side === "src", a = focus.at;
       const n = src ? b.ns : b.nt, m = src ? b.nt : b.ns;
-      if (n === 0) return;
+      if (n === 0) return say("mark a sentence of the bead first (→ / ←)");
       // The rest of the bead around the sentence: before it and after it,
       // with the other side cut where the two parts are worth most.
       let best = 0, bestWorth = -Infinity;
