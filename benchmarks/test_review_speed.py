@@ -11,8 +11,9 @@ the band near the current one, so the ratios should stay near 1).
 Measured in the page: ``ready``, from the start of navigation to the first
 frame after the first render (the page's ``aligner-ready`` mark), and
 ``first-contentful-paint``; and per edit, a merge then its undo and a move
-down the list, each a key press dispatched to the page followed by a forced
-layout (script, style and layout of the edit; medians of 60 each).
+down the list and back, each a key press dispatched to the page followed by a forced
+layout (script, style and layout of the edit): per key the median of 20
+presses in each of 5 rounds, the fastest round's (the machine is shared).
 pytest-benchmark times the loading (``driver.get``) and the edit loop from
 Python (their WebDriver round trips included).
 """
@@ -144,20 +145,22 @@ def test_per_edit(benchmark, driver, pages, n):
     driver.get(path.as_uri())
     driver.execute_script("for (let k = 0; k < 40; k++) document.dispatchEvent("
                           "new KeyboardEvent('keydown', {key: 'j', bubbles: true}));")  # away from the edge
-    keys = ["m", "z", "j"]  # merge with the next bead, undo it, go to the next bead
-    times: list[float] = []
-    benchmark.pedantic(lambda: times.extend(driver.execute_script(EDIT_LOOP, keys, 20)), rounds=3, warmup_rounds=1)
+    # Merge with the next bead, undo it, go to the next bead and back: the same
+    # bead every time, whatever the document's length.
+    keys = ["m", "z", "j", "k"]
+    rounds: list[list[float]] = []
+    benchmark.pedantic(lambda: rounds.append(driver.execute_script(EDIT_LOOP, keys, 20)), rounds=5, warmup_rounds=1)
     state = driver.execute_script("return window.alignerReview.state()")
     assert len(state["beads"]) == len(alignment.beads)  # every merge undone
-    per_key = {key: times[q::len(keys)] for q, key in enumerate(keys)}
-    edits = per_key["m"] + per_key["z"]
+    # Per key, the median of each round, and the fastest round's: the machine is
+    # shared, and the fastest round is the one least disturbed.
+    def best(q: int) -> float:
+        return round(min(statistics.median(times[q::len(keys)]) for times in rounds), 2)
+
+    edits = [t for times in rounds for q, t in enumerate(times) if keys[q % len(keys)] in ("m", "z")]
     entry = MEASURED.setdefault(n, {})
-    entry.update(
-        merge_median_ms=round(statistics.median(per_key["m"]), 2),
-        undo_median_ms=round(statistics.median(per_key["z"]), 2),
-        edit_p95_ms=round(float(np.percentile(edits, 95)), 2),
-        next_bead_median_ms=round(statistics.median(per_key["j"]), 2),
-    )
+    entry.update(merge_median_ms=best(0), undo_median_ms=best(1), next_bead_median_ms=best(2),
+                 edit_p95_ms=round(float(np.percentile(edits, 95)), 2))
     benchmark.extra_info.update(entry)
 
 
