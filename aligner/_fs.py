@@ -16,7 +16,9 @@ from typing import Any
 
 from .errors import InputError
 
-__all__ = ["is_local", "local_path", "parent", "join", "read_bytes", "write_new", "filesystem", "describe"]
+__all__ = [
+    "is_local", "local_path", "parent", "join", "read_bytes", "write_new", "replace_file", "filesystem", "describe",
+]
 
 _LOCAL_PROTOCOLS = ("file", "local")
 
@@ -99,3 +101,16 @@ def describe(exc: OSError) -> str:
     if isinstance(exc, PermissionError):
         return "Permission denied"
     return str(exc) or type(exc).__name__
+
+
+def replace_file(final: str | os.PathLike, data: bytes, tmp: str | os.PathLike) -> None:
+    """Write `data` to the local file `final` atomically: to `tmp` (same folder, a new name) then os.replace.
+
+    A reader sees the old file or the whole new one, never half of it.
+    """
+    try:
+        write_new(tmp, data)  # whole and on disk before it takes its name
+        os.replace(tmp, final)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

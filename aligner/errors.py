@@ -42,7 +42,8 @@ class ClusterError(AlignerError, RuntimeError):
 
 
 class OutputError(AlignerError, OSError):
-    """A batch cannot write its output folder: read-only, full, or in use by another batch.
+    """An output cannot be written: a batch's output folder (read-only, full, or in use by another batch), or
+    the file a review server saves to.
 
     The message names the folder or the file, and what the system said.
     """

@@ -92,6 +92,7 @@ class Results:
         self.scaling: list[dict] = []
         self.batch: dict = {}
         self.st_speed: dict[str, dict] = {}
+        self.review: dict = {}  # test_review_speed.py: the review page in Chromium
         self.skipped: dict[str, str] = {}
         self.aligner_signature: str | None = None
         self.encoder: dict = {}
@@ -135,13 +136,14 @@ class Results:
             "scaling": self.scaling,
             "batch": self.batch,
             "st_speed": self.st_speed,
+            "review": self.review,
             "skipped": self.skipped,
         }
 
 
 _RESULTS = pytest.StashKey[Results]()
 _ENV = ("ALIGNER_BENCH_THREADS", "ALIGNER_BENCH_CACHE", "ALIGNER_SHARED_DATA", "ALIGNER_BENCH_MERGE")
-_SECTIONS = ("accuracy", "speed", "scaling", "batch", "st_speed")
+_SECTIONS = ("accuracy", "speed", "scaling", "batch", "st_speed", "review")
 
 
 def pytest_configure(config) -> None:

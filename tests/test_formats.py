@@ -16,7 +16,8 @@ TGT = ["قال \"مرحبا\" ثم غادر.", "سطر\tواحد", "نهاية",
 # (test_formats_tmx.py): it needs both languages, leaves 1-0/0-1 beads out of
 # its units (their order is kept, their score is not) and cannot hold control
 # characters such as the "\x1c" below.
-EXACT_FORMATS = tuple(f for f in formats.FORMATS if f != "tmx")
+# TMX leaves 1-0/0-1 beads out of its body, Moses keeps no ids nor scores (both tested in their own files).
+EXACT_FORMATS = tuple(f for f in formats.FORMATS if f not in ("tmx", "moses"))
 
 
 def sample():

@@ -272,13 +272,17 @@ def _quiet(name: str) -> Iterator[None]:
 
 def _result(future: Any, pair: Pair, allowed: int) -> PairResult:
     if future.status == "finished":
-        return future.result()
+        try:
+            return future.result()
+        except OSError as exc:  # CommClosedError: the scheduler lost between the pair's end and the fetch of its result
+            raise _lost(f"the result of the pair {pair.id!r} could not be fetched ({exc})") from None
     if future.status == "cancelled":
-        raise ClusterError(
-            f"the Dask cluster dropped the pair {pair.id!r} (the scheduler was lost or restarted); "
-            "the pairs done so far are recorded: run the batch again to go on"
-        )
+        raise _lost(f"the Dask cluster dropped the pair {pair.id!r} (the scheduler was lost or restarted)")
     exc = future.exception()
     if isinstance(exc, KilledWorker):
         return died(pair, how=f"alone, on {allowed + 1} workers in turn")
     return future.result()  # raises the worker's exception, with its traceback
+
+
+def _lost(what: str) -> ClusterError:
+    return ClusterError(f"{what}; the pairs done so far are recorded: run the batch again to go on")

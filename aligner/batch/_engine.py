@@ -121,11 +121,12 @@ def align_batch(
             cluster of N single-threaded workers started on this machine for
             this batch, or a ``distributed.Client``. Each worker loads the
             encoder once. Not with `workers`.
-        format: ``json``, ``tsv``, ``vecalign`` (extension ``.beads``) or ``tmx``.
-        resume: skip the pairs recorded as done whose output file is still
-            the one written (its size and SHA-256 recorded in the done
-            record); one missing, empty, cut short, changed or unreadable is
-            aligned again, and the report says why (`BatchReport.realigned`).
+        format: ``json``, ``tsv``, ``vecalign`` (extension ``.beads``), ``tmx``, ``jsonl``
+            or ``moses`` (two files, ``<id>.<source lang>`` and ``<id>.<target lang>``).
+        resume: skip the pairs recorded as done whose output files are still
+            the ones written (the size and SHA-256 of each recorded in the
+            done record); one missing, empty, cut short, changed or unreadable
+            is aligned again, and the report says why (`BatchReport.realigned`).
             False aligns everything again and starts a new done record.
         progress: a progress bar on stderr; default: when stderr is a terminal.
         presplit: the files hold one sentence a line (blank lines skipped).

@@ -12,11 +12,15 @@ file cannot be appended to) they are folders of numbered pieces,
 few seconds' worth of records at a time; their lines read in name order
 are the file.
 
+A format of several files (moses: ``<id>.<source lang>`` and
+``<id>.<target lang>``) writes each of them so, then records the pair once.
+
 A record of a pair done holds the size and the SHA-256 of its output file
-as written. On resume a pair counts as done only if its output is still
-that file: one missing, empty, cut short, changed or unreadable is aligned
-again, and `resume_state` says why. A record written by an earlier version,
-without a checksum, is trusted only if its output reads back in its format.
+as written (of each file, under ``"files"``, for a format of several). On
+resume a pair counts as done only if its outputs are still those files:
+one missing, empty, cut short, changed or unreadable is aligned again, and
+`resume_state` says why. A record written by an earlier version, without a
+checksum, is trusted only if its output reads back in its format.
 
 The folder is locked for the run (``_lock.json``, see `aligner.batch._lock`);
 a write the file system refuses for the whole folder (read-only, full, no
@@ -45,8 +49,10 @@ __all__ = [
     "OutputFolder", "open_output_folder", "EXTENSIONS", "DONE_FILE", "FAILURES_FILE", "TMP_PREFIX",
 ]
 
-# The output file of pair `id` is `<id>.<extension>`.
-EXTENSIONS = {"json": "json", "tsv": "tsv", "vecalign": "beads", "tmx": "tmx"}
+# The output file of pair `id` is `<id>.<extension>`; a format of several
+# files (moses: `<id>.<source lang>` and `<id>.<target lang>`) has None, and
+# its done records name the files.
+EXTENSIONS = {"json": "json", "tsv": "tsv", "vecalign": "beads", "tmx": "tmx", "jsonl": "jsonl", "moses": None}
 DONE_FILE = "_done.jsonl"
 FAILURES_FILE = "_failures.jsonl"
 # Temporary files are named so, in the output folder, until they are complete.
@@ -80,7 +86,7 @@ class OutputFolder:
         raise NotImplementedError
 
     def write(self, result: PairResult) -> None:
-        """Write the output file atomically, then record the pair as done."""
+        """Write the output files atomically, then record the pair as done."""
         raise NotImplementedError
 
     def fail(self, result: PairResult, pair: Pair) -> None:
@@ -106,9 +112,23 @@ def open_output_folder(path: str | os.PathLike, format: str, resume: bool, break
     return _FsspecFolder(name, format, resume, break_lock)
 
 
-def _done_record(result: PairResult, data: bytes) -> dict:
-    record: dict[str, Any] = {"id": result.id, "sentences": result.sentences, "seconds": round(result.seconds, 3),
-                              "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+def _files(result: PairResult, ext: str | None) -> list[tuple[str, bytes]]:
+    """The output files of a pair: (name in the folder, bytes)."""
+    if result.files:
+        return [(result.id + suffix, text.encode("utf-8")) for suffix, text in result.files]
+    return [(f"{result.id}.{ext}", (result.text or "").encode("utf-8"))]
+
+
+def _checksum(data: bytes) -> dict[str, Any]:
+    return {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def _done_record(result: PairResult, files: list[tuple[str, bytes]]) -> dict:
+    record: dict[str, Any] = {"id": result.id, "sentences": result.sentences, "seconds": round(result.seconds, 3)}
+    if result.files:
+        record["files"] = [{"name": name, **_checksum(data)} for name, data in files]
+    else:
+        record.update(_checksum(files[0][1]))
     if result.warnings:
         record["warnings"] = list(result.warnings)
     return record
@@ -148,18 +168,21 @@ def _resume_state(
     records: dict[str, dict], ids: Iterable[str], size: Callable[[str], int | None], read: Callable[[str], bytes],
     format: str,
 ) -> tuple[set[str], dict[str, str]]:
-    """Sort the `ids` recorded as done into those whose output is complete and those to align again (with why).
+    """Sort the `ids` recorded as done into those whose outputs are complete and those to align again (with why).
 
-    `size(id)` is the size of the output file (None: absent), `read(id)` its
-    bytes. Every output is read back: its checksum must be the one recorded.
+    `size(name)` is the size of the output file `name` (None: absent),
+    `read(name)` its bytes. Every output is read back: its checksum must be
+    the one recorded.
     """
     done: set[str] = set()
     again: dict[str, str] = {}
+    ext = EXTENSIONS[format]
     for pair_id in ids:
         record = records.get(pair_id)
         if record is None:
             continue
-        why = _why_not_done(record, pair_id, size, read, format)
+        expected = _expected_files(record, pair_id, ext)
+        why = MISSING if expected is None else _why_not_done(expected, size, read, format)
         if why is None:
             done.add(pair_id)
         else:
@@ -167,40 +190,65 @@ def _resume_state(
     return done, again
 
 
-def _why_not_done(record: dict, pair_id: str, size: Callable[[str], int | None], read: Callable[[str], bytes],
-                  format: str) -> str | None:
-    try:
-        n = size(pair_id)
-        if n is None:
-            return MISSING
-        if n == 0:
-            return EMPTY
-        expected = record.get("bytes")
-        if isinstance(expected, int) and n < expected:
-            return TRUNCATED
-        if isinstance(expected, int) and n != expected:
-            return CHANGED
-        data = read(pair_id)
-    except OSError:
-        return UNREADABLE
-    if isinstance(record.get("sha256"), str):
-        return None if hashlib.sha256(data).hexdigest() == record["sha256"] else CHANGED
-    return None if _reads_back(data, format) else UNREADABLE
+def _expected_files(record: dict, pair_id: str, ext: str | None) -> list[tuple[str, Any, Any]] | None:
+    """(name, bytes, sha256) of each output file a done record names; None if it names none of this format."""
+    if ext is not None:
+        # A record of a format of several files names no `<id>.<ext>`: that output is missing.
+        return None if "files" in record else [(f"{pair_id}.{ext}", record.get("bytes"), record.get("sha256"))]
+    files = record.get("files")
+    if not isinstance(files, list) or not files:
+        return None
+    expected = []
+    for entry in files:
+        entry = entry if isinstance(entry, dict) else {"name": entry}  # a name alone: no checksum
+        name = entry.get("name")
+        # Only this pair's files in this folder: a record is no way to read any other file.
+        if not (isinstance(name, str) and name.startswith(pair_id + ".") and "/" not in name and "\\" not in name):
+            return None
+        expected.append((name, entry.get("bytes"), entry.get("sha256")))
+    return expected
+
+
+def _why_not_done(expected: list[tuple[str, Any, Any]], size: Callable[[str], int | None],
+                  read: Callable[[str], bytes], format: str) -> str | None:
+    """Why the output files are not those recorded (the first file that is not), or None if they all are."""
+    for name, recorded_size, sha256 in expected:
+        try:
+            n = size(name)
+            if n is None:
+                return MISSING
+            if n == 0:
+                return EMPTY
+            if isinstance(recorded_size, int) and n < recorded_size:
+                return TRUNCATED
+            if isinstance(recorded_size, int) and n != recorded_size:
+                return CHANGED
+            data = read(name)
+        except OSError:
+            return UNREADABLE
+        if isinstance(sha256, str):
+            if hashlib.sha256(data).hexdigest() != sha256:
+                return CHANGED
+        elif not _reads_back(data, format):
+            return UNREADABLE
+    return None
 
 
 def _reads_back(data: bytes, format: str) -> bool:
     """Whether an output recorded without a checksum (an earlier version's) parses in its format.
 
-    Only json can be read back whole without the documents; tsv, tmx and
-    vecalign are parsed without their sentences, so a file cut at the end
-    of a line may pass.
+    Only json and jsonl can be read back whole without the documents; tsv,
+    tmx and vecalign are parsed without their sentences, and a moses file
+    (one side alone) must only end a line, so a file cut at the end of a
+    line may pass.
     """
     from ..formats import loads
     from ..formats.tmx import read_units
     from ..formats.tsv import read_rows
     from ..formats.vecalign import read_beads
 
-    parse = {"json": lambda t: loads(t, "json"), "tsv": read_rows, "tmx": read_units, "vecalign": read_beads}[format]
+    parse = {"json": lambda t: loads(t, "json"), "jsonl": lambda t: loads(t, "jsonl"), "tsv": read_rows,
+             "tmx": read_units, "vecalign": read_beads, "moses": lambda t: t.endswith("\n")}[format]
     try:
         return bool(parse(data.decode("utf-8")))
     except (AlignerError, ValueError):
@@ -235,11 +283,8 @@ class _LocalFolder(OutputFolder):
         self.done_display = str(self.done_path)
         self.failures_display = str(self.failures_path)
 
-    def output(self, pair_id: str) -> Path:
-        return self.path / f"{pair_id}.{self.ext}"
-
     def output_name(self, pair_id: str) -> str:
-        return str(self.output(pair_id))
+        return str(self.path / f"{pair_id}.{self.ext or '*'}")
 
     def resume_state(self, ids: Iterable[str]) -> tuple[set[str], dict[str, str]]:
         try:
@@ -251,27 +296,23 @@ class _LocalFolder(OutputFolder):
         # One listing rather than a stat per absent id: a folder may hold millions of outputs.
         present = set(os.listdir(self.path))
 
-        def size(pair_id: str) -> int | None:
-            name = f"{pair_id}.{self.ext}"
+        def size(name: str) -> int | None:
             return os.stat(self.path / name).st_size if name in present else None
 
-        def read(pair_id: str) -> bytes:
-            return self.output(pair_id).read_bytes()
+        def read(name: str) -> bytes:
+            return (self.path / name).read_bytes()
 
         return _resume_state(_records(lines), ids, size, read, self.format)
 
     def write(self, result: PairResult) -> None:
-        data = result.text.encode("utf-8")
-        tmp = self.path / f"{TMP_PREFIX}{result.id}.{os.getpid()}.{secrets.token_hex(4)}"
-        try:
-            _fs.write_new(tmp, data)  # whole and on disk before it takes its name
-            os.replace(tmp, self.output(result.id))
-        except BaseException as exc:
-            tmp.unlink(missing_ok=True)
-            if isinstance(exc, OSError):
-                raise _write_error(exc, str(self.output(result.id))) from None
-            raise
-        self._append(self.done_path, _done_record(result, data))
+        files = _files(result, self.ext)
+        for name, data in files:
+            tmp = self.path / f"{TMP_PREFIX}{result.id}.{os.getpid()}.{secrets.token_hex(4)}"
+            try:
+                _fs.replace_file(self.path / name, data, tmp)
+            except OSError as exc:
+                raise _write_error(exc, str(self.path / name)) from None
+        self._append(self.done_path, _done_record(result, files))
 
     def fail(self, result: PairResult, pair: Pair) -> None:
         self._append(self.failures_path, _failure_record(result, pair))
@@ -342,7 +383,7 @@ class _FsspecFolder(OutputFolder):
         self.failures_display = f"{self.url}/{FAILURES_FILE[:-len('.jsonl')]}/"
 
     def output_name(self, pair_id: str) -> str:
-        return f"{self.url}/{pair_id}.{self.ext}"
+        return f"{self.url}/{pair_id}.{self.ext or '*'}"
 
     def resume_state(self, ids: Iterable[str]) -> tuple[set[str], dict[str, str]]:
         lines: list[str] = []
@@ -353,33 +394,32 @@ class _FsspecFolder(OutputFolder):
         except OSError as exc:
             raise OutputError(f"cannot read the done record {self.done_display!r}: {describe(exc)}") from None
 
-        def read(pair_id: str) -> bytes:
-            return self.fs.cat_file(f"{self.root}/{pair_id}.{self.ext}")
+        def read(name: str) -> bytes:
+            return self.fs.cat_file(f"{self.root}/{name}")
 
-        def size(pair_id: str) -> int | None:
-            name = f"{pair_id}.{self.ext}"
+        def size(name: str) -> int | None:
             if name not in sizes:
                 return None
-            return sizes[name] if sizes[name] is not None else len(read(pair_id))  # a store that lists no sizes
+            return sizes[name] if sizes[name] is not None else len(read(name))  # a store that lists no sizes
 
         return _resume_state(_records(lines), ids, size, read, self.format)
 
     def write(self, result: PairResult) -> None:
-        data = result.text.encode("utf-8")
-        final = f"{self.root}/{result.id}.{self.ext}"
-        tmp = f"{self.root}/{TMP_PREFIX}{result.id}.{os.getpid()}.{secrets.token_hex(4)}"
-        try:
-            self.fs.pipe_file(tmp, data)
-            self.fs.mv(tmp, final)
-        except BaseException as exc:
+        files = _files(result, self.ext)
+        for name, data in files:
+            tmp = f"{self.root}/{TMP_PREFIX}{result.id}.{os.getpid()}.{secrets.token_hex(4)}"
             try:
-                self.fs.rm(tmp)
-            except (OSError, ValueError):
-                pass  # never written: nothing to remove
-            if isinstance(exc, OSError):
-                raise _write_error(exc, self.output_name(result.id)) from None
-            raise
-        self._hold(self.done_dir, _done_record(result, data))
+                self.fs.pipe_file(tmp, data)
+                self.fs.mv(tmp, f"{self.root}/{name}")
+            except BaseException as exc:
+                try:
+                    self.fs.rm(tmp)
+                except (OSError, ValueError):
+                    pass  # never written: nothing to remove
+                if isinstance(exc, OSError):
+                    raise _write_error(exc, f"{self.url}/{name}") from None
+                raise
+        self._hold(self.done_dir, _done_record(result, files))
 
     def fail(self, result: PairResult, pair: Pair) -> None:
         self._hold(self.failures_dir, _failure_record(result, pair))

@@ -53,6 +53,8 @@ class PairResult:
 
     id: str
     text: str | None = None
+    # Formats of several files (moses): (suffix, text) per file, `text` unused.
+    files: tuple[tuple[str, str], ...] = ()
     sentences: int = 0  # source plus target sentences
     seconds: float = 0.0
     warnings: tuple[str, ...] = ()
@@ -237,7 +239,7 @@ def align_pair(pair: Pair, options: PairOptions, encoder: Any = None) -> PairRes
     pair; it must not change the result. Any exception but
     KeyboardInterrupt and SystemExit becomes a failed `PairResult`.
     """
-    from ..formats import dumps
+    from ..formats import file_texts
     from ..pipeline import align
 
     start = time.perf_counter()
@@ -269,7 +271,8 @@ def align_pair(pair: Pair, options: PairOptions, encoder: Any = None) -> PairRes
         for w in caught:
             if not issubclass(w.category, AlignerWarning):
                 warnings.showwarning(w.message, w.category, w.filename, w.lineno)
-        text = dumps(alignment, options.format)
+        texts = file_texts(alignment, options.format)
+        text, files = (texts[0][1], ()) if len(texts) == 1 else (None, tuple(texts))
         stages["format"] = time.perf_counter() - align_end
     except AlignerError as exc:
         return PairResult(pair.id, seconds=time.perf_counter() - start, error=str(exc),
@@ -280,5 +283,5 @@ def align_pair(pair: Pair, options: PairOptions, encoder: Any = None) -> PairRes
             error_type=type(exc).__name__, unexpected=True, error_detail=traceback.format_exc(), stages=stages,
         )
     n = len(alignment.source_sentences) + len(alignment.target_sentences)
-    return PairResult(pair.id, text=text, sentences=n, seconds=time.perf_counter() - start, warnings=said,
+    return PairResult(pair.id, text=text, files=files, sentences=n, seconds=time.perf_counter() - start, warnings=said,
                       stages=stages)

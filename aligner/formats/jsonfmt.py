@@ -8,7 +8,7 @@
       "target_lang": "ar",
       "source_sentences": ["Hello.", "..."],
       "target_sentences": ["مرحبا.", "..."],
-      "beads": [{"source": [0], "target": [0, 1], "score": 0.93}, ...],
+      "beads": [{"source": [0], "target": [0, 1], "score": 0.93}, {"source": [1], "target": [2], "score": 0.0, "edited": true}, ...],
       "metadata": {},
       "links": [{"source": 4, "target": 9, "score": 0.62, "margin": 1.35, "crosses": true}, ...],
       "unaligned": [{"side": "target", "id": 2, "best": 0, "score": 0.04, "reason": "..."}, ...]
@@ -17,7 +17,9 @@
 ``links`` and ``unaligned`` (from ``align(..., crossing=True)``) are written
 only when there are some, so other files stay as they were; likewise a link
 inside a bead of the path has ``"inside": true`` and other links have no such
-key (files written before it existed read as before).
+key (files written before it existed read as before). A bead a person made
+or changed by hand (``aligner review``) has ``"edited": true``; other beads
+have no such key.
 
 Written with ``ensure_ascii=False`` (UTF-8 text stays readable), one sentence
 and one bead a line so that diffs stay small. Everything round-trips exactly,
@@ -62,10 +64,7 @@ def dumps(alignment: Alignment) -> str:
         metadata = json.dumps(alignment.metadata, ensure_ascii=False, indent=2).replace("\n", "\n  ")
     except (TypeError, ValueError) as e:
         raise FormatError(f"metadata cannot be written as JSON: {e}") from e
-    beads = [
-        enc({"source": [int(i) for i in b.source], "target": [int(j) for j in b.target], "score": float(b.score)})
-        for b in alignment.beads
-    ]
+    beads = [enc(_bead_dict(b)) for b in alignment.beads]
     fields = [
         f'"version": {VERSION}',
         f'"source_lang": {enc(alignment.source_lang)}',
@@ -164,6 +163,15 @@ def _unaligned_dict(u: Unaligned) -> dict:
     return {"side": u.side, "id": int(u.id), "best": int(u.best), "score": float(u.score), "reason": u.reason}
 
 
+def _bead_dict(bead: Bead) -> dict:
+    out: dict[str, Any] = {
+        "source": [int(i) for i in bead.source], "target": [int(j) for j in bead.target], "score": float(bead.score),
+    }
+    if bead.edited:  # written only when true, so files without hand edits stay as they were
+        out["edited"] = True
+    return out
+
+
 def _list(doc: dict, key: str) -> list:
     value = doc.get(key, [])
     if not isinstance(value, list):
@@ -199,8 +207,10 @@ def _strings(value: Any, where: str) -> list[str]:
 def _bead(value: Any, where: str) -> Bead:
     if not isinstance(value, dict):
         raise FormatError(f"{where}: expected an object with source, target, score, got {_kind(value)}")
-    if set(value) != {"source", "target", "score"}:
-        raise FormatError(f"{where}: expected the keys source, target, score, got {sorted(value)}")
+    if not {"source", "target", "score"} <= set(value) <= {"source", "target", "score", "edited"}:
+        raise FormatError(
+            f"{where}: expected the keys source, target, score (and edited, optional), got {sorted(value)}"
+        )
     ids = {}
     for side in ("source", "target"):
         v = value[side]
@@ -211,7 +221,10 @@ def _bead(value: Any, where: str) -> Bead:
     score = value["score"]
     if type(score) not in (int, float):
         raise FormatError(f"{where}.score: expected a number, got {_kind(score)}")
-    return Bead(ids["source"], ids["target"], float(score))
+    edited = value.get("edited", False)
+    if type(edited) is not bool:
+        raise FormatError(f"{where}.edited: expected true or false, got {_kind(edited)}")
+    return Bead(ids["source"], ids["target"], float(score), edited)
 
 
 class _NotFinite(Exception):
