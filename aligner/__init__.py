@@ -16,7 +16,7 @@ __version__ = "0.1.0"
 
 from .alignment import Alignment, Bead, Link, Unaligned
 from .errors import (
-    AlignerError, AlignerWarning, ClusterError, EncoderError, FormatError, InputError, LanguageError,
+    AlignerError, AlignerWarning, ClusterError, EncoderError, FormatError, InputError, LanguageError, OutputError,
 )
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "align", "align_batch", "mine", "Alignment", "Bead", "Link", "Unaligned", "MinedPair", "AlignerError", "AlignerWarning", "InputError", "LanguageError",
-    "EncoderError", "FormatError", "ClusterError", "__version__",
+    "EncoderError", "FormatError", "ClusterError", "OutputError", "__version__",
 ]
 
 

@@ -16,7 +16,9 @@ from typing import Any
 
 from .errors import InputError
 
-__all__ = ["is_local", "local_path", "parent", "join", "read_bytes", "filesystem", "describe"]
+__all__ = [
+    "is_local", "local_path", "parent", "join", "read_bytes", "write_new", "replace_file", "filesystem", "describe",
+]
 
 _LOCAL_PROTOCOLS = ("file", "local")
 
@@ -78,6 +80,16 @@ def read_bytes(path: str | os.PathLike) -> bytes:
     return fs.cat_file(inner)
 
 
+def write_new(path: str | os.PathLike, data: bytes) -> None:
+    """Create the local file `path` (FileExistsError if it exists) holding `data`, on disk (fsync) when this returns."""
+    # os.open, not mkstemp: the file gets the usual permissions (0o666 less the umask), not 0o600.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
 def describe(exc: OSError) -> str:
     """Why a file could not be read, in a few words, whichever file system said so."""
     if exc.strerror:
@@ -89,3 +101,16 @@ def describe(exc: OSError) -> str:
     if isinstance(exc, PermissionError):
         return "Permission denied"
     return str(exc) or type(exc).__name__
+
+
+def replace_file(final: str | os.PathLike, data: bytes, tmp: str | os.PathLike) -> None:
+    """Write `data` to the local file `final` atomically: to `tmp` (same folder, a new name) then os.replace.
+
+    A reader sees the old file or the whole new one, never half of it.
+    """
+    try:
+        write_new(tmp, data)  # whole and on disk before it takes its name
+        os.replace(tmp, final)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -74,11 +74,16 @@ def rules_path(searcher, options: dict[str, Any]):
     return pairs, margins, meta
 
 
-# Numeric options: (type, smallest allowed value or None).
+# Numeric options: (type, smallest, largest allowed value; None: no bound).
+# The score's knobs are bounded where their meaning ends: a margin (cosine
+# minus its neighbourhood's mean) lies in [-2, 2] and the useful ones in
+# [-1, 1]; a skip above 0 would pay a sentence more for staying unaligned
+# than most beads earn; the weights mix or add to margins of that size.
 _NUMBERS = {
-    "full_cells": (int, 0), "skip": (float, None), "size_exponent": (float, None), "min_margin": (float, None),
-    "part_margin": (float, None), "part_weight": (float, None), "anchor_weight": (float, None),
-    "quote_weight": (float, None), "pair_floor": (int, 0), "pair_guard": (float, 0),
+    "full_cells": (int, 0, None), "skip": (float, -1.0, 0.0), "size_exponent": (float, 0.0, 2.0),
+    "min_margin": (float, -1.0, 1.0), "part_margin": (float, -1.0, 1.0), "part_weight": (float, 0.0, 1.0),
+    "anchor_weight": (float, 0.0, 1.0), "quote_weight": (float, 0.0, 1.0), "pair_floor": (int, 0, None),
+    "pair_guard": (float, 0.0, 1.0),
 }
 
 
@@ -89,14 +94,14 @@ def _is_number(value) -> bool:
 def _check(options: dict) -> None:
     import math
 
-    for name, (kind, low) in _NUMBERS.items():
+    for name, (kind, low, high) in _NUMBERS.items():
         if name not in options:
             continue
         value = options[name]
         ok = _is_number(value) and (kind is not int or float(value).is_integer())
-        if not ok or not math.isfinite(value) or (low is not None and value < low):
+        if not ok or not math.isfinite(value) or value < low or (high is not None and value > high):
             need = "a whole number" if kind is int else "a number"
-            bound = f" >= {low}" if low is not None else ""
+            bound = f" >= {low}" if high is None else f" between {low} and {high}"
             raise InputError(f"option {name} must be {need}{bound}; got {value!r}")
     if "length_penalty" in options and not isinstance(options["length_penalty"], bool):
         raise InputError(f"option length_penalty must be True or False; got {options['length_penalty']!r}")

@@ -26,11 +26,16 @@ class Bead:
             of the two documents (cosine above the documents' baseline):
             about 0 for unrelated text, higher is better. 0.0 for a 1-0 or
             0-1 bead.
+        edited: True when a person made or changed the bead by hand
+            (``aligner review``); its score is then the automatic score of
+            the sentences it holds now, or 0.0 when none was computed.
+            Not part of equality: the same beads compare equal either way.
     """
 
     source: tuple[int, ...]
     target: tuple[int, ...]
     score: float = 0.0
+    edited: bool = field(default=False, compare=False)
 
     @property
     def kind(self) -> str:

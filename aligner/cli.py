@@ -1,13 +1,16 @@
 """The ``aligner`` command: a thin layer over the library's own functions.
 
-    aligner align SRC TGT [--src-lang fr] [--tgt-lang ar] [--presplit] [--format tsv|json|vecalign|tmx] [-o FILE]
+    aligner align SRC TGT [--src-lang fr] [--tgt-lang ar] [--presplit] [--format tsv|json|vecalign|tmx|jsonl] [-o FILE]
                     [--crossing [--link-threshold P]] [--strict-merges | --no-strict-merges]
+    aligner align SRC TGT --format moses -o corpus [--drop-unaligned] [--min-score S]   # corpus.fr and corpus.ar
+    aligner review SRC TGT -o corrected.json [--serve [--port N]] [--page review.html]
+    aligner review --from-json alignment.json -o corrected.json
     aligner view SRC TGT [--src-lang fr] [--tgt-lang ar] [--presplit] [--crossing] -o page.html
     aligner mine SRC TGT [--threshold P] [--presplit] [-o FILE]
     aligner view --from-json alignment.json -o page.html
     aligner eval GOLD TEST
     aligner align-batch MANIFEST -o OUTDIR [--workers N | --cluster tcp://HOST:PORT | --cluster local:N]
-                        [--format json|tsv|vecalign|tmx] [--no-resume]
+                        [--format json|tsv|vecalign|tmx|jsonl|moses] [--no-resume] [--break-lock]
     aligner --version      # the version, the default encoder and the default settings' signature
 """
 
@@ -90,6 +93,21 @@ def _add_crossing_options(a: argparse.ArgumentParser) -> None:
                    "rule forced on or off")
 
 
+def _add_moses_options(a: argparse.ArgumentParser) -> None:
+    a.add_argument("--drop-unaligned", action="store_true",
+                   help="--format moses: leave out the beads with one side only (1-0 and 0-1), so no line is empty")
+    a.add_argument("--min-score", type=float, default=None, metavar="S",
+                   help="--format moses: leave out the beads with both sides that score below S")
+
+
+def _moses_options(args) -> dict[str, Any]:
+    """The writer options of --format moses; an error when given with another format."""
+    options = {k: v for k, v in (("drop_unaligned", args.drop_unaligned), ("min_score", args.min_score)) if v}
+    if options and args.format != "moses":
+        raise AlignerError("--drop-unaligned and --min-score are options of --format moses")
+    return options
+
+
 def _probability(text: str) -> float:
     try:
         value = float(text)
@@ -126,7 +144,12 @@ def _parser() -> argparse.ArgumentParser:
     a = sub.add_parser("align", help="align two documents")
     _add_input_options(a)
     a.add_argument("--format", default="tsv", choices=FORMATS, help="output format (default: tsv)")
-    a.add_argument("-o", "--output", default="-", help="output file (default: stdout)")
+    a.add_argument("-o", "--output", default="-",
+                   help="output file (default: stdout); for moses the path of the two files without their "
+                   "suffixes: -o corpus writes corpus.SRC_LANG and corpus.TGT_LANG")
+    a.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="the stage and a bar for the embedding on stderr (default: long runs, stderr a terminal)")
+    _add_moses_options(a)
     _add_crossing_options(a)
 
     v = sub.add_parser(
@@ -140,6 +163,27 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--title", help="the page's title (default: the file names)")
     v.add_argument("-o", "--output", default="-", help="output HTML file (default: stdout)")
     _add_crossing_options(v)
+
+    r = sub.add_parser(
+        "review", help="correct an alignment by hand in the browser, and save it as JSON",
+        description="Write (or serve, with --serve) one self-contained page on which to correct the alignment of "
+        "SRC and TGT, or of a saved JSON alignment: go through the beads lowest score first, merge, split, move "
+        "boundaries, mark sentences without a counterpart, undo and redo, with the keyboard or the mouse. The page "
+        "saves the corrected alignment as JSON: a download, or with --serve a save straight to OUTPUT.",
+    )
+    _add_input_options(r, required=False)
+    r.add_argument("--from-json", metavar="FILE", help="correct this saved JSON alignment instead of aligning SRC and TGT")
+    r.add_argument("-o", "--output", required=True, metavar="OUTPUT",
+                   help="the corrected alignment's JSON file: what --serve writes on each save, and the name the "
+                   "page's download gives it")
+    r.add_argument("--page", metavar="HTML",
+                   help="where to write the page (default: OUTPUT with .review.html for .json); not with --serve")
+    r.add_argument("--serve", action="store_true",
+                   help="serve the page on 127.0.0.1 and write OUTPUT on each save, until Ctrl-C")
+    r.add_argument("--port", type=int, default=0, help="--serve: the port (default: any free one)")
+    r.add_argument("--no-matrix", action="store_true", help="leave the similarity matrix out (no embeddings computed)")
+    r.add_argument("--title", help="the page's title (default: the file names)")
+    _add_crossing_options(r)
 
     m = sub.add_parser(
         "mine", help="find the sentence pairs of two unordered sentence lists that translate each other",
@@ -168,8 +212,12 @@ def _parser() -> argparse.ArgumentParser:
     where.add_argument("--cluster", metavar="ADDRESS", default=None,
                        help="run on Dask: a scheduler address (tcp://HOST:PORT) or local:N for N local workers "
                        "(needs the cluster extra: pip install 'aligner[cluster]')")
-    b.add_argument("--format", default="json", choices=FORMATS, help="output format (default: json)")
+    b.add_argument("--format", default="json", choices=FORMATS,
+                   help="output format (default: json); moses writes OUTDIR/<id>.SRC_LANG and OUTDIR/<id>.TGT_LANG")
     b.add_argument("--no-resume", action="store_true", help="align every pair again, even those already done")
+    b.add_argument("--break-lock", action="store_true",
+                   help="take over OUTDIR's lock (_lock.json) though it names another run; only when that run "
+                   "has ended (a lock left on this host by a process that has ended is taken over without it)")
     b.add_argument("--src-lang", help="source language of the pairs whose manifest line names none")
     b.add_argument("--tgt-lang", help="target language of the pairs whose manifest line names none")
     b.add_argument("--presplit", action="store_true", help="the files hold one sentence a line")
@@ -211,6 +259,8 @@ def _run_align(fn, src, tgt, args, **kwargs):
         kwargs["deletion_prior"] = args.deletion_prior
     if getattr(args, "strict_merges", None) is not None:
         kwargs["strict_merges"] = args.strict_merges
+    if getattr(args, "progress", None) is not None:
+        kwargs["progress"] = args.progress
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", AlignerWarning)
         warnings.simplefilter("always", DeprecationWarning)  # a deprecated flag is the user's own
@@ -237,7 +287,7 @@ def _write_output(text: str, path: str) -> None:
 
 
 def _cmd_align(args) -> int:
-    from .formats import dumps
+    from .formats import file_texts
     from .pipeline import align
 
     if args.crossing and args.format != "json":
@@ -245,9 +295,13 @@ def _cmd_align(args) -> int:
             f"--crossing needs --format json (or aligner view): the {args.format} format has no place for links "
             "off the path"
         )
+    options = _moses_options(args)
+    if args.format == "moses" and args.output == "-":
+        raise AlignerError("--format moses writes two files: give their path without suffix, e.g. -o corpus")
     src, tgt = _read_pair(args)
     result = _run_align(align, src, tgt, args)
-    _write_output(dumps(result, args.format), args.output)
+    for suffix, text in file_texts(result, args.format, **options):
+        _write_output(text, args.output + suffix if args.output != "-" else "-")
     return 0
 
 
@@ -287,9 +341,13 @@ def _encoder_of(signature: str | None) -> tuple[Any, str | None]:
     return None, f"the alignment was made with encoder {name!r}, which cannot be loaded by name"
 
 
-def _cmd_view(args) -> int:
+def _load_for_page(args, with_matrix, from_alignment):
+    """The alignment to show (aligned now or read from --from-json), its similarity, and a title.
+
+    `with_matrix(src, tgt)` aligns with the similarity; `from_alignment(alignment, spec)`
+    computes it for an alignment read from JSON.
+    """
     from .formats import read
-    from .view import align_with_similarity, render_html, sentence_similarity
 
     sim = None
     if args.from_json:
@@ -306,7 +364,7 @@ def _cmd_view(args) -> int:
                 _warn(f"{why_not}: the similarity matrix is left out (pass --encoder to compute it)")
             else:
                 try:
-                    sim = sentence_similarity(alignment, spec, cache_dir=args.cache_dir)
+                    sim = from_alignment(alignment, spec)
                 except AlignerError as exc:
                     _warn(f"the similarity matrix is left out: {exc}")
     else:
@@ -319,8 +377,42 @@ def _cmd_view(args) -> int:
 
             alignment = _run_align(align, src, tgt, args)
         else:
-            alignment, sim = _run_align(align_with_similarity, src, tgt, args)
-    _write_output(render_html(alignment, similarity=sim, title=args.title or title), args.output)
+            alignment, sim = _run_align(with_matrix, src, tgt, args)
+    return alignment, sim, args.title or title
+
+
+def _cmd_view(args) -> int:
+    from .view import align_with_similarity, render_html, sentence_similarity
+
+    alignment, sim, title = _load_for_page(
+        args, align_with_similarity, lambda a, spec: sentence_similarity(a, spec, cache_dir=args.cache_dir),
+    )
+    _write_output(render_html(alignment, similarity=sim, title=title), args.output)
+    return 0
+
+
+def _cmd_review(args) -> int:
+    from .review import ReviewServer, align_for_review, review_page, similarity_band
+
+    out = Path(args.output)
+    if args.serve and args.page:
+        raise AlignerError("--serve serves the page: --page is for the page written to a file")
+    alignment, band, title = _load_for_page(
+        args, align_for_review, lambda a, spec: similarity_band(a, spec, cache_dir=args.cache_dir),
+    )
+    if not args.serve:
+        page = args.page or str(out.with_name(out.stem + ".review.html" if out.suffix == ".json" else out.name + ".review.html"))
+        _write_output(review_page(alignment, similarity=band, title=title, filename=out.name), page)
+        print(f"aligner: open {page} in a browser; its save button downloads {out.name}", file=sys.stderr)
+        return 0
+    server = ReviewServer(alignment, out, similarity=band, title=title, port=args.port)
+    print(f"aligner: review at {server.url} (saves write {out}); Ctrl-C to stop", file=sys.stderr, flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print(f"aligner: stopped; {server.saves} save(s) written to {out}", file=sys.stderr)
+    finally:
+        server.shutdown()
     return 0
 
 
@@ -343,12 +435,22 @@ def _cmd_align_batch(args) -> int:
     if args.cache_dir:
         options["cache_dir"] = args.cache_dir
     try:
-        report = align_batch(
-            args.manifest, args.output_dir, workers=args.workers, cluster=args.cluster, format=args.format,
-            resume=not args.no_resume,
-            progress=args.progress, presplit=args.presplit, source_lang=args.src_lang, target_lang=args.tgt_lang,
-            encoder=args.encoder, **options,
-        )
+        with warnings.catch_warnings():
+            shown = warnings.showwarning
+
+            def show(message, category, filename, lineno, file=None, line=None):
+                if issubclass(category, AlignerWarning):  # one line, as soon as said (the lock's, at the start)
+                    _warn(str(message))
+                else:
+                    shown(message, category, filename, lineno, file, line)
+
+            warnings.showwarning = show
+            report = align_batch(
+                args.manifest, args.output_dir, workers=args.workers, cluster=args.cluster, format=args.format,
+                resume=not args.no_resume, break_lock=args.break_lock,
+                progress=args.progress, presplit=args.presplit, source_lang=args.src_lang, target_lang=args.tgt_lang,
+                encoder=args.encoder, **options,
+            )
     except KeyboardInterrupt:
         print(
             "aligner: interrupted; the pairs done so far are kept: run the same command again to go on",
@@ -364,6 +466,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     commands = {
         "align": _cmd_align, "view": _cmd_view, "eval": _cmd_eval, "align-batch": _cmd_align_batch, "mine": _cmd_mine,
+        "review": _cmd_review,
     }
     try:
         return commands[args.command](args)

@@ -39,3 +39,11 @@ class AlignerWarning(UserWarning):
 
 class ClusterError(AlignerError, RuntimeError):
     """A batch cannot run on the Dask cluster it was given (not installed, not reachable, lost)."""
+
+
+class OutputError(AlignerError, OSError):
+    """An output cannot be written: a batch's output folder (read-only, full, or in use by another batch), or
+    the file a review server saves to.
+
+    The message names the folder or the file, and what the system said.
+    """

@@ -90,6 +90,7 @@ class PathSearch:
             else max(budget_fraction * (self.len_s.sum() + self.len_t.sum()), _MIN_BUDGET_CHARS)
         )
         self.rounds = 0
+        self.stages = None  # an `aligner._progress.Stages` to tell which round runs, if any
         if mode == "all":
             n, m = len(src), len(tgt)
             self._embed(
@@ -111,6 +112,8 @@ class PathSearch:
         while True:
             rounds += 1
             self.rounds += 1
+            if self.stages is not None:
+                self.stages.stage(f"path search, round {self.rounds}")
             margins = None  # of this round's path, with this round's vectors, once computed
             pairs = best_path(
                 self.vs, self.vt, self.len_s, self.len_t, self.search, score, exact_s=self.join_s.vectors,

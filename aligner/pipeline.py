@@ -10,6 +10,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ._input import sentences_of
+from ._progress import Stages
 from ._rules import GUARD_FULL_CELLS, legacy_settings, rules_path, rules_score
 from ._text import joiner
 from .alignment import Alignment, Bead
@@ -113,15 +114,19 @@ def align(
     if show is None:
         show = sys.stderr.isatty() and len(src) + len(tgt) >= _PROGRESS_MIN_TEXTS
     store = EmbeddingStore(enc, cache_dir=opts.cache_dir, progress=bool(show))
+    stages = Stages(bool(show))
     # One call for both sides: an encoder that batches by length (sentence-transformers)
     # fills its batches better from one list than from two.
+    stages.stage("embedding")
     both = store.get(list(src) + list(tgt))
     vs, vt = both[: len(src)], both[len(src) :]
 
     legacy = legacy or {}
     search = SearchParams(opts.bead_types, opts.window, legacy.get("full_cells", SearchParams.full_cells))
     start = rules_score(legacy) if legacy else None
+    stages.stage("band search, anchors and headings")
     searcher = _path_search(store, src, tgt, vs, vt, (joiner(src_lang), joiner(tgt_lang)), search, opts, legacy, start)
+    searcher.stages = stages
     if legacy:
         pairs, margins, extra = rules_path(searcher, legacy)
         model, fit = "rules-0.1", None
@@ -138,7 +143,9 @@ def align(
     if opts.crossing:
         from .crossing import off_path
 
+        stages.stage("links off the path")
         links, unaligned = off_path(beads, vs, vt, opts.link_threshold, searcher.len_s, searcher.len_t)
+    stages.close()
     metadata = {
         "signature": signature(encoder_name(enc), opts, model, fit, legacy),
         "model": model,

@@ -215,8 +215,18 @@ def _mean_run_vectors(side: Side, k_max: int) -> np.ndarray:
         for dl in range(k + 1):
             weights[dl : dl + len(inv)] += inv
         extra = side.exact[rows[rows >= 0]].sum(axis=0, dtype=np.float64)
-        out[k] = (weights[:n] @ side.vecs + extra) / valid
+        out[k] = (_weighted_sum(weights[:n], side.vecs) + extra) / valid
     return out
+
+
+def _weighted_sum(weights: np.ndarray, vecs: np.ndarray) -> np.ndarray:
+    """``weights @ vecs`` in float64 without a float64 copy of `vecs`.
+
+    The product would first make the whole (n, d) float32 matrix float64:
+    800 MB at 200,000 sentences, for every run length of every search, and
+    most of a search's time at that size; einsum casts in small buffers.
+    """
+    return np.einsum("i,ij->j", weights, vecs, dtype=np.float64)
 
 
 def _baselines(side: Side, other_means: np.ndarray) -> np.ndarray:

@@ -33,7 +33,9 @@ import numpy as np
 from .alignment import Alignment, Bead, Link, Unaligned
 from .errors import InputError
 
-__all__ = ["render_html", "matrix_svg", "sentence_similarity", "align_with_similarity", "RTL_LANGS", "MAX_SIDE"]
+__all__ = [
+    "render_html", "matrix_svg", "sentence_similarity", "unit_vectors", "align_with_similarity", "RTL_LANGS", "MAX_SIDE",
+]
 
 # Languages written right to left (ISO 639-1).
 RTL_LANGS = frozenset({"ar", "he", "fa", "ur", "ps", "sd", "ug", "yi", "dv"})
@@ -67,23 +69,14 @@ def downsample(matrix: np.ndarray, max_side: int = MAX_SIDE) -> np.ndarray:
     return m
 
 
-def sentence_similarity(
-    alignment: Alignment, encoder: Any = None, *, cache_dir: str | None = None, max_side: int = MAX_SIDE,
+def unit_vectors(
+    alignment: Alignment, encoder: Any = None, *, cache_dir: str | None = None,
     vectors: dict[str, np.ndarray] | None = None,
-) -> np.ndarray:
-    """Cosine similarity of every source sentence with every target sentence.
+) -> tuple[np.ndarray, np.ndarray]:
+    """The unit-length embeddings of the source and of the target sentences.
 
-    Args:
-        alignment: whose sentences to compare.
-        encoder: anything `aligner.align` accepts as ``encoder=`` (None: the
-            embedded USE v3). Use the one that made the alignment.
-        cache_dir: an on-disk embedding cache, as in `aligner.align`.
-        max_side: larger matrices are returned as block means, at most
-            `max_side` on a side (computed in slices: the full matrix is never held).
-        vectors: embeddings already known, by text (need not be unit length).
-
-    Returns:
-        A float32 array of shape (n_source, n_target), or smaller when downsampled.
+    `vectors` are embeddings already known, by text; the others are computed
+    with `encoder` (see `sentence_similarity`).
     """
     from .encoders import EmbeddingStore, get_encoder
 
@@ -104,6 +97,28 @@ def sentence_similarity(
 
     src = embed(alignment.source_sentences)
     tgt = embed(alignment.target_sentences)
+    return src, tgt
+
+
+def sentence_similarity(
+    alignment: Alignment, encoder: Any = None, *, cache_dir: str | None = None, max_side: int = MAX_SIDE,
+    vectors: dict[str, np.ndarray] | None = None,
+) -> np.ndarray:
+    """Cosine similarity of every source sentence with every target sentence.
+
+    Args:
+        alignment: whose sentences to compare.
+        encoder: anything `aligner.align` accepts as ``encoder=`` (None: the
+            embedded USE v3). Use the one that made the alignment.
+        cache_dir: an on-disk embedding cache, as in `aligner.align`.
+        max_side: larger matrices are returned as block means, at most
+            `max_side` on a side (computed in slices: the full matrix is never held).
+        vectors: embeddings already known, by text (need not be unit length).
+
+    Returns:
+        A float32 array of shape (n_source, n_target), or smaller when downsampled.
+    """
+    src, tgt = unit_vectors(alignment, encoder, cache_dir=cache_dir, vectors=vectors)
     n, m = len(src), len(tgt)
     if n <= max_side and m <= max_side:
         return src @ tgt.T

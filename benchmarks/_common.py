@@ -27,6 +27,7 @@ import datetime
 import os
 import platform
 import sys
+import time
 from importlib import metadata
 from typing import Callable, Sequence
 
@@ -150,6 +151,36 @@ def _cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine()
+
+
+def rss_mb(pid: int) -> float | None:
+    """The resident memory of process `pid` now, in MB (None once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def watch(proc, time_limit: float, memory_limit_mb: float) -> tuple[float, str | None]:
+    """Wait for `proc` (a Popen this caller started), killing it past a limit: (peak RSS in MB, why killed or None)."""
+    start = time.monotonic()
+    peak = 0.0
+    while proc.poll() is None:
+        peak = max(peak, rss_mb(proc.pid) or 0.0)
+        status = None
+        if time.monotonic() - start > time_limit:
+            status = f"killed after {time_limit:.0f} s (time limit)"
+        elif peak > memory_limit_mb:
+            status = f"killed at {peak:.0f} MB RSS (memory limit {memory_limit_mb:.0f} MB)"
+        if status:
+            proc.kill()  # the process the caller started, by its id
+            return peak, status
+        time.sleep(0.2)
+    return peak, None
 
 
 def _ram_mb() -> int | None:

@@ -96,6 +96,7 @@ class Results:
         self.batch: dict = {}
         self.st_speed: dict[str, dict] = {}
         self.folds: dict[str, dict] = {}
+        self.review: dict = {}  # test_review_speed.py: the review page in Chromium
         self.skipped: dict[str, str] = {}
         self.aligner_signature: str | None = None
         self.encoder: dict = {}
@@ -140,13 +141,14 @@ class Results:
             "batch": self.batch,
             "st_speed": self.st_speed,
             "folds": self.folds,
+            "review": self.review,
             "skipped": self.skipped,
         }
 
 
 _RESULTS = pytest.StashKey[Results]()
 _ENV = ("ALIGNER_BENCH_THREADS", "ALIGNER_BENCH_CACHE", "ALIGNER_SHARED_DATA", "ALIGNER_BENCH_MERGE", "ALIGNER_BENCH_FOLDS")
-_SECTIONS = ("accuracy", "speed", "scaling", "batch", "st_speed", "folds")
+_SECTIONS = ("accuracy", "speed", "scaling", "batch", "st_speed", "folds", "review")
 
 
 def pytest_configure(config) -> None:

@@ -138,7 +138,7 @@ def _peak_rss_mb(pid: int) -> float | None:
 
 
 def _run_dask(pairs, options, workers: int, memory: dict | None = None) -> dict:
-    from aligner._dask import connect, run_on_dask
+    from aligner.batch._dask import connect, run_on_dask
 
     start = time.perf_counter()
     client, close, _ = connect(f"local:{workers}")
@@ -170,7 +170,7 @@ def _run(name: str, pairs, options, memory: dict | None = None) -> dict:
     if name == "process-2-threads":
         start = time.perf_counter()
         encoder = USEEncoder(threads=2)
-        from aligner._work import warm_up
+        from aligner.batch._work import warm_up
 
         warm_up(encoder)
         entry = _timed(run_in_process(pairs, options, encoder=encoder), len(pairs))
@@ -336,7 +336,7 @@ def _cpu_of(pids: list[int]) -> float:
 def test_client_and_scheduler_cost(flores_docs, results, tmp_path, benchmark):
     """CPU per pair of the client, the scheduler and the workers, each its own process, as on a real cluster."""
     benchmark.group = "batch throughput"
-    from aligner._dask import run_on_dask
+    from aligner.batch._dask import run_on_dask
 
     corpora = {"flores": _write(tmp_path / "flores", flores_docs, COPIES),
                "tiny": _tiny(tmp_path / "tiny", flores_docs, TINY_PAIRS)}

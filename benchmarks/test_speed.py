@@ -55,7 +55,7 @@ from aligner._text import joiner
 from aligner.search import DEFAULT_BEAD_TYPES, best_path, max_runs
 from aligner.segment import split_sentences
 
-from ._common import StoreEncoder, loadavg
+from ._common import StoreEncoder, loadavg, watch
 from .datasets import DataMissing, ROOT, SEEDS, load
 
 SPEED_SETS = ("seeds", "textberg-dev", "mac-dev")
@@ -282,17 +282,6 @@ SCALING = [
 ]
 
 
-def _rss_mb(pid: int) -> float | None:
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except (OSError, ValueError):
-        return None
-    return None
-
-
 # Runs _synthetic.py as __main__, then prints the process's own peak RSS (VmHWM)
 # and the hashes of the library files it imported.
 # The script's ru_maxrss is not enough: on Linux it is inherited across fork
@@ -320,20 +309,7 @@ def run_synthetic(n: int, d: int, time_limit: float, memory_limit_mb: float) -> 
     start = time.monotonic()
     proc = subprocess.Popen([sys.executable, "-c", _WRAPPER, str(script), str(n), str(d)], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = 0.0
-    status = None
-    while proc.poll() is None:
-        rss = _rss_mb(proc.pid)
-        if rss is not None:
-            peak = max(peak, rss)
-        if time.monotonic() - start > time_limit:
-            status = f"killed after {time_limit:.0f} s (time limit)"
-        elif peak > memory_limit_mb:
-            status = f"killed at {peak:.0f} MB RSS (memory limit {memory_limit_mb:.0f} MB)"
-        if status:
-            proc.kill()  # the process this function started, by its id
-            break
-        time.sleep(0.2)
+    peak, status = watch(proc, time_limit, memory_limit_mb)
     out, err = proc.communicate()
     wall = time.monotonic() - start
     entry = {"n": n, "d": d, "wall_seconds": round(wall, 2), "time_limit_s": time_limit,

@@ -4,8 +4,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$root/scripts/setup-venv.sh" "test,st,docs,cluster"
 cd "$root"
-# CI: the HTML view test loads the page in Debian's headless chromium. Best effort:
-# when apt cannot install it, that test skips and says why.
+# CI: the HTML view and review tests load their pages in Debian's headless chromium
+# (driven by selenium). Best effort: when apt cannot install it, those tests skip and say why.
 if [ "${CI:-}" = "true" ] && [ ! -x /usr/bin/chromium ]; then
     if command -v apt-get >/dev/null 2>&1; then
         sudo=""

@@ -1,20 +1,26 @@
 """Tests of batch mode: many document pairs from a manifest, one output file each."""
 
+import errno
+import hashlib
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from aligner import FormatError, InputError, align
+from aligner import AlignerWarning, FormatError, InputError, OutputError, align
 from aligner.batch import (
     DONE_FILE, FAILURES_FILE, Pair, PairOptions, PairResult, align_batch, read_manifest, run_in_pool,
 )
 from aligner.encoders import USEEncoder
 from aligner.formats import dumps, read_beads
+
+from _processes import orphans_of_a_killed, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 FR_PARAS = [p for p in (ROOT / "seeds" / "ankara.fr.txt").read_text(encoding="utf-8").split("\n") if p.strip()]
@@ -155,6 +161,64 @@ def test_resume_redoes_a_missing_output(manifest, one_worker, tmp_path):
     assert json.loads(lines[-1])["id"] == "p4"
 
 
+def test_resume_realigns_outputs_not_as_written(manifest, one_worker, tmp_path):
+    """An output cut short, emptied or changed since it was written is aligned again, and the report says why."""
+    out = tmp_path / "out"
+    shutil.copytree(one_worker[1], out)
+    expected = {pid: (out / f"{pid}.json").read_bytes() for pid in GOOD}
+    (out / "p1.json").write_bytes(expected["p1"][: len(expected["p1"]) // 2])  # truncated
+    (out / "p2.json").write_bytes(b"")  # emptied
+    changed = bytearray(expected["p5"])
+    changed[-3] = ord("X") if changed[-3] != ord("X") else ord("Y")
+    (out / "p5.json").write_bytes(bytes(changed))  # same size, other bytes
+    before = mtimes(out)
+    report = align_batch(manifest, out, workers=1)
+    assert (report.done, report.skipped, report.failed) == (3, 5, 3)
+    assert report.realigned == {"output truncated": 1, "output empty": 1, "output changed since it was written": 1}
+    assert ("3 pairs done before but aligned again: output changed since it was written (1), output empty (1), "
+            "output truncated (1)") in report.summary()
+    for pid in GOOD:
+        assert (out / f"{pid}.json").read_bytes() == expected[pid]
+    assert {k: v for k, v in mtimes(out).items() if k not in ("p1.json", "p2.json", "p5.json")} == {
+        k: v for k, v in before.items() if k not in ("p1.json", "p2.json", "p5.json")}
+    again = align_batch(manifest, out, workers=1)
+    assert (again.done, again.skipped, again.realigned) == (0, 8, {})
+
+
+def test_resume_reads_back_the_outputs_of_old_done_records(manifest, one_worker, tmp_path):
+    """A done record without a checksum (an earlier version's): its output must read back as JSON."""
+    out = tmp_path / "out"
+    shutil.copytree(one_worker[1], out)
+    old = [{k: v for k, v in r.items() if k not in ("bytes", "sha256")} for r in records(out / DONE_FILE)]
+    (out / DONE_FILE).write_text("".join(json.dumps(r) + "\n" for r in old), encoding="utf-8")
+    expected = (out / "p3.json").read_bytes()
+    (out / "p3.json").write_bytes(expected[:-40])  # no longer JSON
+    (out / "p6.json").write_bytes(b"")
+    report = align_batch(manifest, out, workers=1)
+    assert (report.done, report.skipped) == (2, 6)
+    assert report.realigned == {"output unreadable": 1, "output empty": 1}
+    assert (out / "p3.json").read_bytes() == expected
+
+
+def test_cli_says_what_it_aligned_again(tmp_path):
+    shutil.copy(ROOT / "seeds" / "ankara.fr.txt", tmp_path / "a.fr")
+    shutil.copy(ROOT / "seeds" / "ankara.ar.txt", tmp_path / "a.ar")
+    (tmp_path / "m.jsonl").write_text(
+        '{"id": "one", "source": "a.fr", "target": "a.ar"}\n{"id": "two", "source": "a.fr", "target": "a.ar"}\n',
+        encoding="utf-8")
+    first = run_cli("align-batch", "m.jsonl", "-o", "out", "--workers", "1", "--src-lang", "fr", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr.decode()
+    whole = (tmp_path / "out" / "one.json").read_bytes()
+    (tmp_path / "out" / "one.json").write_bytes(whole[:100])
+    (tmp_path / "out" / "two.json").write_bytes(b"")
+    second = run_cli("align-batch", "m.jsonl", "-o", "out", "--workers", "1", "--src-lang", "fr", cwd=tmp_path)
+    assert second.returncode == 0, second.stderr.decode()
+    stdout = second.stdout.decode()
+    assert "2 pairs: 2 aligned, 0 skipped (already done), 0 failed" in stdout
+    assert "2 pairs done before but aligned again: output empty (1), output truncated (1)" in stdout
+    assert (tmp_path / "out" / "one.json").read_bytes() == whole
+
+
 def test_no_resume_redoes_everything(manifest, one_worker, tmp_path):
     out = tmp_path / "out"
     shutil.copytree(one_worker[1], out)
@@ -185,17 +249,32 @@ def test_presplit_and_formats(tmp_path):
     assert report.done == 1
     beads = read_beads((tmp_path / "out" / "7.beads").read_text(encoding="utf-8"))
     assert beads == [((0,), (0,)), ((1,), (1,))]  # one line, one sentence: never re-split
-    assert records(tmp_path / "out" / DONE_FILE) == [{"id": "7", "sentences": 4, "seconds": pytest.approx(0, abs=60)}]
+    data = (tmp_path / "out" / "7.beads").read_bytes()
+    assert records(tmp_path / "out" / DONE_FILE) == [{
+        "id": "7", "sentences": 4, "seconds": pytest.approx(0, abs=60), "bytes": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),  # what resume checks the output against
+    }]
 
 
-def test_unexpected_errors_are_recorded(manifest, tmp_path):
+def test_unexpected_errors_are_recorded(manifest, tmp_path, monkeypatch):
     pairs = [p for p in read_manifest(manifest) if p.id in GOOD[:2]]
-    (tmp_path / "file").write_text("not a folder", encoding="utf-8")
-    report = align_batch(pairs, tmp_path / "out", workers=1, cache_dir=tmp_path / "file")
+
+    import aligner.pipeline
+
+    search_band = aligner.pipeline.search_band
+
+    def broken(vs, *args, **kwargs):
+        if len(vs) <= 2:  # the warm-up's pair
+            return search_band(vs, *args, **kwargs)
+        raise NotADirectoryError("a fault inside the library")
+
+    # In this process (workers=1): a fault the library does not expect, as a bug would be.
+    monkeypatch.setattr(aligner.pipeline, "search_band", broken)
+    report = align_batch(pairs, tmp_path / "out", workers=1)
     assert (report.done, report.failed) == (0, 2)
     for record in records(tmp_path / "out" / FAILURES_FILE):
         assert record["unexpected"] is True
-        assert record["type"] in ("NotADirectoryError", "FileExistsError")
+        assert record["type"] == "NotADirectoryError"
         assert record["error"].startswith(f"unexpected {record['type']}: ")
         assert "Traceback" in record["traceback"]
 
@@ -400,7 +479,7 @@ def test_memory_urls(manifest, one_worker, memory_fs):
 
 def test_memory_records_come_in_pieces(manifest, memory_fs, monkeypatch):
     """On a file system without append, done records are written a piece at a time, each piece whole."""
-    from aligner import _outputs
+    from aligner.batch import _outputs
 
     monkeypatch.setattr(_outputs, "_PIECE_RECORDS", 3)
     pairs = [p for p in read_manifest(manifest) if p.id in GOOD]
@@ -446,7 +525,7 @@ def test_embed_time_includes_join_sessions():
     """The embed stage counts the encoder's time wherever it encodes, join sessions included."""
     import time as _time
 
-    from aligner._work import _TimedEncoder
+    from aligner.batch._work import _TimedEncoder
 
     class Session:
         fast_joins = 4
@@ -472,3 +551,196 @@ def test_embed_time_includes_join_sessions():
     assert session.fast_joins == 4
     session.encode_joined([["a", "b"]], " ")
     assert 0.03 <= timed.seconds < 1
+
+
+# --------------------------------------------------------------------------- faults: locks, killed runs, full disks
+
+
+def lock_of(out):
+    return json.loads((out / "_lock.json").read_text(encoding="utf-8"))
+
+
+def write_lock(out, **fields):
+    out.mkdir(parents=True, exist_ok=True)
+    lock = {"host": socket.gethostname(), "pid": os.getpid(), "started": "2026-01-01T00:00:00Z", "time": time.time(),
+            "token": "test"}
+    lock.update(fields)
+    (out / "_lock.json").write_text(json.dumps(lock), encoding="utf-8")
+
+
+def test_one_batch_per_output_folder(manifest, tmp_path):
+    """A second batch on a folder in use stops at once, naming the first; the first goes on unharmed."""
+    out = tmp_path / "out"
+    first = subprocess.Popen([sys.executable, "-m", "aligner", "align-batch", str(manifest), "-o", str(out),
+                              "--workers", "1", "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        wait_until("the first run's lock", lambda: (out / "_lock.json").exists() and first.poll() is None, 120)
+        held = lock_of(out)
+        assert (held["host"], held["pid"]) == (socket.gethostname(), first.pid)
+        with pytest.raises(OutputError) as info:
+            align_batch(manifest, out, workers=1)
+        assert (f"the output folder is in use by another batch: host {held['host']}, pid {first.pid}, "
+                f"started {held['started']} holds the lock {str(out / '_lock.json')!r}") in str(info.value)
+        assert "--break-lock (break_lock=True)" in str(info.value)
+        stdout, stderr = first.communicate(timeout=300)
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.wait()
+    assert first.returncode == 0, stderr.decode()
+    assert "11 pairs: 8 aligned, 0 skipped (already done), 3 failed" in stdout.decode()
+    assert not (out / "_lock.json").exists()  # released at the end
+
+
+def test_a_live_lock_is_kept_and_a_dead_one_taken_over(manifest, tmp_path):
+    pairs = [p for p in read_manifest(manifest) if p.id == "p0"]
+    out = tmp_path / "out"
+    write_lock(out)  # this very process, running: held
+    with pytest.raises(OutputError, match=f"host {socket.gethostname()}, pid {os.getpid()}, started 2026-01-01"):
+        align_batch(pairs, out, workers=1)
+    assert lock_of(out)["token"] == "test"  # left as it was
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, check=True)
+    write_lock(out, pid=int(ended.stdout))  # a process of this host that has ended
+    with pytest.warns(AlignerWarning, match=f"pid {int(ended.stdout)}, .* was stale: that process is no longer running"):
+        report = align_batch(pairs, out, workers=1)
+    assert report.done == 1 and not (out / "_lock.json").exists()
+    write_lock(out, time=1.0)  # this pid, but in a lock older than this process: the pid was used again
+    with pytest.warns(AlignerWarning, match="was stale"):
+        align_batch(pairs, out, workers=1)
+
+
+def test_break_lock(manifest, tmp_path):
+    """A lock of another host cannot be checked from here: refused, unless broken on request."""
+    shutil.copy(ROOT / "seeds" / "ankara.fr.txt", tmp_path / "a.fr")
+    shutil.copy(ROOT / "seeds" / "ankara.ar.txt", tmp_path / "a.ar")
+    (tmp_path / "m.jsonl").write_text('{"id": "one", "source": "a.fr", "target": "a.ar"}\n', encoding="utf-8")
+    write_lock(tmp_path / "out", host="elsewhere.example", pid=12)
+    refused = run_cli("align-batch", "m.jsonl", "-o", "out", "--workers", "1", "--src-lang", "fr", cwd=tmp_path)
+    stderr = refused.stderr.decode()
+    assert refused.returncode == 2
+    assert stderr.startswith("aligner: error: the output folder is in use by another batch: host elsewhere.example, "
+                             "pid 12, started 2026-01-01T00:00:00Z holds the lock")
+    assert stderr.count("\n") == 1 and "Traceback" not in stderr
+    broken = run_cli("align-batch", "m.jsonl", "-o", "out", "--workers", "1", "--src-lang", "fr", "--break-lock",
+                     cwd=tmp_path)
+    assert broken.returncode == 0, broken.stderr.decode()
+    assert ("aligner: warning: the lock " + repr("out/_lock.json") + " of host elsewhere.example, pid 12, started "
+            "2026-01-01T00:00:00Z was broken on request") in broken.stderr.decode()
+    assert (tmp_path / "out" / "one.json").exists() and not (tmp_path / "out" / "_lock.json").exists()
+    write_lock(tmp_path / "out", host="elsewhere.example")
+    with pytest.warns(AlignerWarning, match="broken on request"):
+        assert align_batch(tmp_path / "m.jsonl", tmp_path / "out", workers=1, break_lock=True).skipped == 1
+
+
+def write_many(folder, n):
+    """A manifest of `n` pairs cut from the seeds, enough work for the workers to be busy a while."""
+    docs = folder / "docs"
+    docs.mkdir()
+    rows = ["id\tsource\ttarget\tsource_lang\ttarget_lang"]
+    for k in range(n):
+        (docs / f"d{k}.fr").write_text("\n\n".join((FR_PARAS * 3)[k % 12: k % 12 + 20]) + "\n", encoding="utf-8")
+        (docs / f"d{k}.ar").write_text("\n".join((AR_LINES * 3)[k % 14: k % 14 + 22]) + "\n", encoding="utf-8")
+        rows.append(f"d{k}\tdocs/d{k}.fr\tdocs/d{k}.ar\tfr\tar")
+    (folder / "pairs.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return folder / "pairs.tsv"
+
+
+def test_no_orphans_when_the_batch_is_killed(tmp_path):
+    """SIGKILL the batch: its worker processes and multiprocessing's resource tracker end with it.
+
+    Then the next run takes over the dead run's lock (with a warning) and goes on where it stopped.
+    """
+    manifest = write_many(tmp_path, 30)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "aligner", "align-batch", str(manifest), "-o", str(out), "--workers", "2",
+               "--no-progress"]
+    batch = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def ready(children):  # two workers and the resource tracker, and a pair done
+        return len(children) >= 3 and (out / DONE_FILE).exists() and (out / DONE_FILE).stat().st_size > 0
+
+    children, left = orphans_of_a_killed(batch, ready, 120)
+    assert len(children) >= 3
+    assert not left, f"processes left after the batch was killed: {sorted(left)}"
+    assert len(records(out / DONE_FILE)) < 30
+    again = subprocess.run(command, capture_output=True, timeout=300)
+    assert again.returncode == 0, again.stderr.decode()
+    assert f"pid {batch.pid}" in again.stderr.decode() and "was stale" in again.stderr.decode()
+    assert sorted(r["id"] for r in records(out / DONE_FILE)) == sorted(f"d{k}" for k in range(30))
+    assert "0 failed" in again.stdout.decode()
+
+
+WATCHED = """
+import sys, time
+from aligner.batch import _orphans
+_orphans._set_pdeathsig = lambda: False  # as on a system without prctl
+how = _orphans.die_with_parent()
+open(sys.argv[1], "w").write(how)
+time.sleep(600)
+"""
+PARENT = """
+import subprocess, sys, time
+subprocess.Popen([sys.executable, "-c", sys.argv[1], sys.argv[2]])
+time.sleep(600)
+"""
+
+
+def test_the_watchdog_ends_a_worker_whose_parent_died(tmp_path):
+    """Where the kernel cannot be asked (no prctl), a thread of the worker ends it when its parent dies."""
+    ready = tmp_path / "ready"
+    parent = subprocess.Popen([sys.executable, "-c", PARENT, WATCHED, str(ready)])
+    children, left = orphans_of_a_killed(parent, lambda _: ready.exists() and ready.read_text() == "watchdog", 120)
+    assert len(children) == 1
+    assert not left, f"the worker outlived its parent: {sorted(left)}"
+
+
+def _refuse(number, only=None):
+    """A stand-in for aligner._fs.write_new that fails as the file system would (errno `number`)."""
+    real = __import__("aligner._fs", fromlist=["write_new"]).write_new
+    calls = []
+
+    def write_new(path, data):
+        calls.append(path)
+        if only is None or only(path, len(calls)):
+            raise OSError(number, os.strerror(number), str(path))
+        real(path, data)
+
+    return write_new
+
+
+def test_a_read_only_output_folder(manifest, tmp_path, monkeypatch, capsys):
+    """EROFS on the first write: OutputError naming the folder's file, from the API and the command line."""
+    from aligner import _fs
+    from aligner.cli import main
+
+    pairs = [p for p in read_manifest(manifest) if p.id in GOOD[:2]]
+    monkeypatch.setattr(_fs, "write_new", _refuse(errno.EROFS))
+    with pytest.raises(OutputError, match=r"cannot write the lock file '.*/out/_lock.json': Read-only file system"):
+        align_batch(pairs, tmp_path / "out", workers=1)
+    assert main(["align-batch", str(manifest), "-o", str(tmp_path / "out"), "--workers", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("aligner: error: cannot write the lock file") and "Read-only file system" in err
+    assert err.count("\n") == 1
+
+
+def test_a_full_disk_stops_the_batch(manifest, tmp_path, monkeypatch, capsys):
+    """ENOSPC while writing an output: the batch stops with OutputError naming it; what was done is kept."""
+    from aligner import _fs
+    from aligner.cli import main
+
+    pairs = [p for p in read_manifest(manifest) if p.id in GOOD]
+    out = tmp_path / "out"
+    # The lock and the first two outputs are written; the third output finds the disk full.
+    monkeypatch.setattr(_fs, "write_new", _refuse(errno.ENOSPC, only=lambda path, n: n > 3))
+    with pytest.raises(OutputError, match=r"cannot write '.*/out/p2.json': No space left on device"):
+        align_batch(pairs, out, workers=1)
+    assert sorted(r["id"] for r in records(out / DONE_FILE)) == ["p0", "p1"]
+    assert sorted(p.name for p in out.iterdir()) == [DONE_FILE, FAILURES_FILE, "p0.json", "p1.json"]  # no lock left
+    monkeypatch.setattr(_fs, "write_new", _refuse(errno.ENOSPC, only=lambda path, n: n > 1))
+    assert main(["align-batch", str(manifest), "-o", str(out), "--workers", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("aligner: error: cannot write ") and "No space left on device" in err
+    assert err.count("\n") == 1
+    monkeypatch.undo()
+    report = align_batch(pairs, out, workers=1)
+    assert (report.done, report.skipped) == (6, 2)

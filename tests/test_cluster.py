@@ -1,9 +1,9 @@
 """Batch mode on Dask: a real scheduler and real workers, started as processes on 127.0.0.1.
 
-The corpus: FLORES-101 dev French–Arabic documents built as the benchmarks
-build them (benchmarks/datasets.py, here cut into 56 documents of about 18
-sentences), one sentence a line, plus five bad pairs. Every good result
-on the cluster must be the single-process result, byte for byte.
+The corpus: 56 French–Arabic documents of 16 to 22 sentences cut from the
+seeds (seeds/ankara.*), one sentence a line, plus five bad pairs: built
+in the test, so that it runs on a fresh clone. Every good result on the
+cluster must be the single-process result, byte for byte.
 
 - the integration test runs the manifest on a scheduler and two workers;
 - the fault test kills a worker process (by its pid) while it is aligning
@@ -11,8 +11,7 @@ on the cluster must be the single-process result, byte for byte.
 - the resume test kills the client (the ``aligner align-batch`` command)
   half-way, runs it again, and checks that nothing done is done again.
 
-Needs the cluster extra (dask, distributed) and ../shared/data/flores-dev;
-skips, saying which is missing, without them.
+Needs the cluster extra (dask, distributed); skips, saying so, without it.
 """
 
 from __future__ import annotations
@@ -30,14 +29,14 @@ import pytest
 
 pytest.importorskip("distributed", reason="the cluster extra is not installed: pip install -e '.[cluster]'")
 
+from _processes import orphans_of_a_killed  # noqa: E402
+
 from aligner import ClusterError, InputError  # noqa: E402
 from aligner.batch import DONE_FILE, FAILURES_FILE, Pair, align_batch, read_manifest  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))  # for benchmarks.datasets, the FLORES recipe
-
-from benchmarks.datasets import DataMissing, flores  # noqa: E402
+FR = [line for line in (ROOT / "seeds" / "ankara.fr.txt").read_text(encoding="utf-8").split("\n") if line.strip()]
+AR = [line for line in (ROOT / "seeds" / "ankara.ar.txt").read_text(encoding="utf-8").split("\n") if line.strip()]
 
 N_DOCS = 56
 # Bad pairs: what the failures file must say about each.
@@ -54,19 +53,16 @@ RUN_TIMEOUT = 300
 
 
 def write_corpus(folder: Path) -> tuple[Path, list[str]]:
-    """The manifest (TSV) of the FLORES documents and the bad pairs; returns it and the good ids."""
-    try:
-        docs = flores("fr", "ar", n_docs=N_DOCS)
-    except DataMissing as exc:
-        pytest.skip(f"FLORES-101 dev is not there ({exc}); it is read from ../shared/data/flores-dev")
+    """The manifest (TSV) of the seed documents and the bad pairs; returns it and the good ids."""
     d = folder / "docs"
     d.mkdir()
     rows = ["id\tsource\ttarget\tsource_lang\ttarget_lang"]
     good = []
-    for doc in docs:
-        pid = f"flores-{doc.name}"
-        (d / f"{pid}.fr").write_text("\n".join(doc.source) + "\n", encoding="utf-8")
-        (d / f"{pid}.ar").write_text("\n".join(doc.target) + "\n", encoding="utf-8")
+    for k in range(N_DOCS):
+        pid = f"seed-{k:02d}"
+        # Each document starts at another sentence of the article, and the lengths vary.
+        (d / f"{pid}.fr").write_text("\n".join((FR * 3)[k % 12: k % 12 + 16 + k % 5]) + "\n", encoding="utf-8")
+        (d / f"{pid}.ar").write_text("\n".join((AR * 3)[k % 14: k % 14 + 18 + k % 5]) + "\n", encoding="utf-8")
         rows.append(f"{pid}\tdocs/{pid}.fr\tdocs/{pid}.ar\tfr\tar")
         good.append(pid)
     first = good[0]
@@ -183,7 +179,7 @@ class LoopbackCluster:
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    return write_corpus(tmp_path_factory.mktemp("flores"))
+    return write_corpus(tmp_path_factory.mktemp("seeds"))
 
 
 @pytest.fixture(scope="module")
@@ -232,7 +228,7 @@ def test_cluster_gives_the_single_process_results(corpus, reference, cluster, tm
     assert "time per stage, summed over workers" in report.summary()
     check_outputs(out, good, reference)
     with cluster.client() as client:
-        # The encoder stays loaded on each worker for the next batch (see aligner/_dask.py).
+        # The encoder stays loaded on each worker for the next batch (see aligner/batch/_dask.py).
         plugins = client.run(lambda dask_worker: sorted(dask_worker.plugins))
         assert all(any(p.startswith("aligner-encoder-") for p in names) for names in plugins.values())
     again = align_batch(manifest, out, cluster=cluster.address, presplit=True, progress=False)
@@ -306,6 +302,61 @@ def test_local_cluster(corpus, reference, tmp_path):
     assert report.backend == "a local Dask cluster of 2 workers"
     for pid in good[:6]:
         assert (tmp_path / "out" / f"{pid}.json").read_bytes() == (reference / f"{pid}.json").read_bytes()
+
+
+def _death_signal() -> int:
+    """The signal this process gets when its parent dies (Linux's PR_GET_PDEATHSIG); 0 for none."""
+    import ctypes
+
+    value = ctypes.c_int()
+    ctypes.CDLL(None).prctl(2, ctypes.byref(value), 0, 0, 0)  # PR_GET_PDEATHSIG
+    return value.value
+
+
+def test_local_workers_end_with_the_batch(corpus, tmp_path):
+    """cluster="local:N": the workers are set to die with the batch's process; SIGKILL the batch, none is left."""
+    from aligner.batch._dask import connect
+
+    if sys.platform.startswith("linux"):
+        client, close, _ = connect("local:1")
+        try:
+            assert set(client.run(_death_signal).values()) == {signal.SIGKILL}
+        finally:
+            close()
+    manifest, _ = corpus
+    out = tmp_path / "out"
+    batch = subprocess.Popen(batch_command(manifest, out, "local:2"), stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE)
+    children, left = orphans_of_a_killed(batch, lambda _: len(records(out / DONE_FILE)) >= 2, START_TIMEOUT)
+    assert len(children) >= 2  # two workers (the nanny runs in the batch's process), and a resource tracker
+    assert not left, f"processes left after the batch was killed: {sorted(left)}"
+
+
+def test_a_lost_scheduler_stops_the_batch(corpus, tmp_path):
+    """The scheduler killed mid-run: the batch stops with a ClusterError (one line, exit 2); a rerun goes on."""
+    manifest, good = corpus
+    out = tmp_path / "out"
+    with LoopbackCluster(tmp_path / "cluster") as cluster:
+        batch = subprocess.Popen(batch_command(manifest, out, cluster.address), stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE)
+        try:
+            wait_for("5 pairs done", lambda: len(records(out / DONE_FILE)) >= 5, RUN_TIMEOUT, [batch])
+            scheduler = cluster.procs[0]
+            scheduler.kill()
+            scheduler.wait(timeout=30)
+            stdout, stderr = batch.communicate(timeout=RUN_TIMEOUT)
+        finally:
+            if batch.poll() is None:
+                batch.kill()
+                batch.wait()
+    err = stderr.decode(errors="replace")
+    assert batch.returncode == 2, err
+    assert "Traceback" not in err and err.startswith("aligner: error: "), err
+    done = {r["id"] for r in records(out / DONE_FILE)}
+    assert 5 <= len(done) < N_DOCS
+    assert not (out / "_lock.json").exists()  # the client ended on its own: it released the folder
+    report = align_batch(manifest, out, workers=1, presplit=True, progress=False)
+    assert (report.skipped, report.done) == (len(done), N_DOCS - len(done))
 
 
 def _killer_encoder():
@@ -384,7 +435,7 @@ def test_cluster_errors(corpus, tmp_path, monkeypatch):
         align_batch(manifest, tmp_path / "out", cluster="tcp://127.0.0.1:9", presplit=True)
 
     # Without the extra: an error that names it.
-    monkeypatch.setitem(sys.modules, "aligner._dask", None)
+    monkeypatch.setitem(sys.modules, "aligner.batch._dask", None)
     with pytest.raises(ClusterError, match=r"pip install 'aligner\[cluster\]'"):
         align_batch(manifest, tmp_path / "out2", cluster="local:1", presplit=True)
 

@@ -16,7 +16,8 @@ TGT = ["قال \"مرحبا\" ثم غادر.", "سطر\tواحد", "نهاية",
 # (test_formats_tmx.py): it needs both languages, leaves 1-0/0-1 beads out of
 # its units (their order is kept, their score is not) and cannot hold control
 # characters such as the "\x1c" below.
-EXACT_FORMATS = tuple(f for f in formats.FORMATS if f != "tmx")
+# TMX leaves 1-0/0-1 beads out of its body, Moses keeps no ids nor scores (both tested in their own files).
+EXACT_FORMATS = tuple(f for f in formats.FORMATS if f not in ("tmx", "moses"))
 
 
 def sample():
@@ -238,7 +239,7 @@ KINDS = [(1, 1), (1, 0), (0, 1), (2, 1), (1, 2), (2, 2), (3, 1), (1, 3)]
 @st.composite
 def alignments(draw):
     kinds = draw(st.lists(st.sampled_from(KINDS), max_size=12))
-    scores = st.floats(allow_nan=False)  # NaN != NaN would break ==, not the formats
+    scores = st.floats(allow_nan=False, allow_infinity=False)  # the readers refuse NaN and infinity
     beads, i, j = [], 0, 0
     for a, b in kinds:
         beads.append(Bead(tuple(range(i, i + a)), tuple(range(j, j + b)), draw(scores)))

@@ -254,7 +254,7 @@ def alignments(draw):
     kinds = draw(st.lists(st.sampled_from(KINDS), max_size=12))
     beads, i, j = [], 0, 0
     for a, b in kinds:
-        score = 0.0 if a == 0 or b == 0 else draw(st.floats(allow_nan=False))
+        score = 0.0 if a == 0 or b == 0 else draw(st.floats(allow_nan=False, allow_infinity=False))
         beads.append(Bead(tuple(range(i, i + a)), tuple(range(j, j + b)), score))
         i, j = i + a, j + b
     src = draw(st.lists(XML_TEXT, min_size=i, max_size=i))

@@ -397,13 +397,40 @@ class TestLongSentences:
             "边境管控；还有反恐问题。",
         ]
 
-    def test_no_separator_leaves_it_long(self):
+    def test_no_separator_cut_at_spaces(self):
+        # Words only, no punctuation: cut at the space nearest the middle until it fits.
         text = "word " * 300 + "end."
-        assert split_sentences(text, "en", max_chars=100) == [text.strip()]
+        pieces = split_sentences(text, "en", max_chars=100)
+        assert len(pieces) == 16
+        assert all(0 < len(p) <= 100 for p in pieces)
+        assert " ".join(pieces) == text.strip()
+
+    def test_separator_preferred_to_space(self):
+        text = "aaa bbb ccc ddd, eee fff ggg hhh iii jjj kkk lll"
+        assert split_sentences(text, "en", max_chars=31) == ["aaa bbb ccc ddd,", "eee fff ggg hhh iii jjj kkk lll"]
+
+    def test_no_space_cut_at_characters(self):
+        text = "中文没有空格" * 10
+        pieces = split_sentences(text, "zh", max_chars=16)
+        assert [len(p) for p in pieces] == [15, 15, 15, 15]
+        assert "".join(pieces) == text
+
+    def test_character_cut_keeps_combining_marks(self):
+        from aligner.segment._long import resplit
+
+        # "e" + combining acute at the middle: the accent stays with its letter.
+        assert resplit("abe\u0301de", 4) == ["abe\u0301", "de"]
+
+    def test_huge_line_linear(self):
+        # 1 MB of words with no punctuation: every piece fits, nothing lost.
+        text = " ".join(["mot", "chat", "maison"][k % 3] for k in range(200_000))
+        pieces = split_sentences(text, "fr")
+        assert max(map(len, pieces)) <= 1000
+        assert " ".join(pieces) == text
 
     def test_numbers_and_times_are_not_separators(self):
         text = "It cost 1,500 euros at 10:30 and more text here."
-        assert split_sentences(text, "en", max_chars=10) == [text]
+        assert split_sentences(text, "en", max_chars=30) == ["It cost 1,500 euros at", "10:30 and more text here."]
 
     def test_default_leaves_seed_alone(self):
         text = read_seed("ankara.fr.txt")

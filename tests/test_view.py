@@ -21,17 +21,12 @@ from aligner.alignment import Alignment, Bead, Link, Unaligned
 from aligner.errors import InputError
 from aligner.view import MAX_SIDE, downsample, matrix_svg, render_html, sentence_similarity
 
+from _browser import CHROMIUM_FLAGS, NO_CHROMIUM, chrome, chromium_binary
+
 ROOT = Path(__file__).resolve().parent.parent
 FR = ROOT / "seeds" / "ankara.fr.txt"
 AR = ROOT / "seeds" / "ankara.ar.txt"
 ARABIC = re.compile("[\u0600-\u06ff]")
-# The flags this machine's chromium needs headless (no sandbox as root, no
-# network of its own); plus a new empty --user-data-dir, added per run.
-CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--hide-scrollbars", "--window-size=1400,1100",
-]
 
 
 def small():
@@ -413,14 +408,6 @@ def test_cli_view_needs_inputs(tmp_path):
 
 # ------------------------------------------------------------ in a real browser
 
-def chromium_binary():
-    for name in ("/usr/bin/chromium", "/usr/bin/chromium-browser", "chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
-
-
 @pytest.fixture(scope="module")
 def seeds_page(tmp_path_factory):
     """The seeds' alignment and its page, with the similarity matrix and links off the path."""
@@ -529,28 +516,15 @@ def check_probe(probe, alignment):
 def test_page_in_headless_chromium(seeds_page, tmp_path, monkeypatch):
     chromium = chromium_binary()
     if chromium is None:
-        pytest.skip("no chromium binary found (apt-get install chromium chromium-driver): the page was not shown in a browser")
+        pytest.skip(NO_CHROMIUM)
     alignment, page = seeds_page
     shot = screenshot_path(tmp_path)
     shot.parent.mkdir(parents=True, exist_ok=True)
     profile = tmp_path / "profile"
     profile.mkdir()
-    driver_path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.options import Options
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        webdriver = None
-    if webdriver is None or not Path(driver_path).exists():
+    driver = chrome(chromium, profile, monkeypatch)
+    if driver is None:
         return _dump_dom_check(chromium, page, alignment, profile, shot)
-    monkeypatch.setenv("SE_OFFLINE", "true")  # Selenium Manager must not look for drivers online
-    options = Options()
-    options.binary_location = chromium
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={profile}")
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=driver_path))
     try:
         driver.get(page.as_uri())
         check_probe(driver.execute_script(PROBE), alignment)

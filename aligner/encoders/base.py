@@ -73,7 +73,14 @@ def checked_encode(
         raise EncoderError(f"encoder {name!r} failed on {len(texts)} texts: {exc}") from exc
     try:
         # A copy: the encoder may hand out its own (even read-only) buffer.
-        vecs = np.array(raw, dtype=np.float32, copy=True)
+        vecs = np.array(raw, copy=True)
+        if vecs.dtype.kind not in "fiub":
+            # complex would lose its imaginary part to float32 with only a numpy warning;
+            # strings and objects are no vectors either
+            raise EncoderError(
+                f"encoder {name!r} returned an array of {vecs.dtype} ({_kind(vecs.dtype)}), not of real numbers"
+            )
+        vecs = vecs.astype(np.float32)
     except (TypeError, ValueError) as exc:
         raise EncoderError(f"encoder {name!r} returned {type(raw).__name__}, not an array of numbers") from exc
     if vecs.ndim != 2 or vecs.shape[0] != len(texts) or vecs.shape[1] == 0:
@@ -90,3 +97,7 @@ def checked_encode(
         raise EncoderError(f"encoder {name!r} returned a zero vector for text {bad}: {texts[bad][:60]!r}")
     vecs /= norms[:, None]
     return vecs
+
+
+def _kind(dtype: np.dtype) -> str:
+    return {"c": "complex numbers", "U": "strings", "S": "bytes", "O": "Python objects"}.get(dtype.kind, dtype.kind)

@@ -9,15 +9,22 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import warnings
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
-from ..errors import EncoderError
+from ..errors import AlignerWarning, EncoderError, InputError
 from .base import Encoder, checked_encode, encoder_name
 
 __all__ = ["EmbeddingStore"]
+
+# Characters of text in one call to the encoder, besides the count of texts:
+# USE v3 holds about 4 KB per character of a batch while it encodes, so 256
+# texts of 1000 characters (the longest sentence `max_chars` lets through)
+# would take 1 GB, where 50,000 characters take about 200 MB.
+_BATCH_CHARS = 50_000
 
 
 def _folder_name(name: str) -> str:
@@ -54,7 +61,7 @@ class EmbeddingStore:
                 f"encoder name {self.name!r} does not identify the encoder; "
                 "give it a name (CallableEncoder(fn, name=...)) to use a cache folder"
             )
-        self._dir = Path(cache_dir) / _folder_name(self.name) if cache_dir else None
+        self._dir = _cache_folder(cache_dir, self.name) if cache_dir else None
         self.progress = progress
         self.n_encoded = 0  # texts sent to the encoder, for benchmarks
         opener = getattr(encoder, "join_session", None)
@@ -97,8 +104,7 @@ class EmbeddingStore:
         if self._dir is not None and todo:
             todo = [t for t in todo if not self._load(t)]
         bar = _bar(len(todo)) if self.progress and todo else None
-        for start in range(0, len(todo), self.batch_size):
-            batch = todo[start : start + self.batch_size]
+        for batch in _batches(todo, self.batch_size, _BATCH_CHARS):
             vecs = checked_encode(self.encoder, batch, how(batch))
             self.n_encoded += len(batch)
             if bar is not None:
@@ -127,16 +133,54 @@ class EmbeddingStore:
         p = self._path(text)
         if not p.exists():
             return False
-        self._mem[text] = np.load(p)
+        try:
+            vec = np.load(p, allow_pickle=False)
+            ok = vec.ndim == 1 and vec.size > 0 and vec.dtype == np.float32 and bool(np.isfinite(vec).all())
+        except (OSError, ValueError, EOFError) as exc:  # truncated, overwritten, not .npy at all
+            ok, vec = False, exc
+        if not ok:
+            # A cache only saves time: a bad entry is encoded again (and rewritten), never trusted.
+            what = vec if isinstance(vec, Exception) else f"an array of shape {vec.shape} and type {vec.dtype}"
+            warnings.warn(f"embedding cache entry {str(p)!r} is corrupt ({what}); encoding its text again",
+                          AlignerWarning, stacklevel=2)
+            return False
+        self._mem[text] = vec
         return True
 
     def _save(self, text: str, vec: np.ndarray) -> None:
         p = self._path(text)
-        p.parent.mkdir(parents=True, exist_ok=True)
         tmp = p.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
-            np.save(fh, vec)
-        os.replace(tmp, p)  # atomic, so a concurrent reader never sees half a file
+        try:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            with open(tmp, "wb") as fh:
+                np.save(fh, vec)
+            os.replace(tmp, p)  # atomic, so a concurrent reader never sees half a file
+        except OSError as exc:
+            raise InputError(f"cannot write to the embedding cache folder {str(self._dir)!r}: {exc.strerror or exc}") from None
+
+
+def _cache_folder(cache_dir, name: str) -> Path:
+    """The folder of `name`'s vectors in `cache_dir`, or InputError when `cache_dir` cannot be one."""
+    if not isinstance(cache_dir, (str, os.PathLike)):
+        raise InputError(f"cache_dir must be a folder path, not {type(cache_dir).__name__}")
+    root = Path(cache_dir)
+    if root.exists() and not root.is_dir():
+        raise InputError(f"cache_dir {str(root)!r} is a file, not a folder: give a folder (it is created if missing)")
+    return root / _folder_name(name)
+
+
+def _batches(texts: list[str], size: int, chars: int):
+    """`texts` in order, cut into lists of at most `size` texts and `chars` characters (at least one text each)."""
+    batch: list[str] = []
+    used = 0
+    for text in texts:
+        if batch and (len(batch) == size or used + len(text) > chars):
+            yield batch
+            batch, used = [], 0
+        batch.append(text)
+        used += len(text)
+    if batch:
+        yield batch
 
 
 def _bar(total: int):

@@ -1,4 +1,4 @@
-"""Reading and writing alignments: ``tsv``, ``json``, ``vecalign`` and ``tmx``.
+"""Reading and writing alignments: ``tsv``, ``json``, ``vecalign``, ``tmx``, ``jsonl`` and ``moses``.
 
 - ``json``: lossless, holds the sentences, languages and metadata.
 - ``tsv``: one bead a line with its joined text, for people and MT pipelines;
@@ -10,6 +10,15 @@
   bead with both sides (1-0 and 0-1 beads are not translation units and are
   left out), with the languages, scores, ids and signature; reading it back
   needs the sentences. Both languages must be known to write it.
+- ``jsonl``: JSON Lines, one bead a line with its ids, score and text (joined
+  and as sentences), for streaming pipelines and datasets libraries; reads
+  back on its own.
+- ``moses``: two plain files, line N of each holding bead N's source or
+  target text (``PATH.en`` and ``PATH.fr``: `moses.suffixes`), for MT
+  training; ``drop_unaligned`` and ``min_score`` leave beads out. Reading it
+  back needs the sentences to rebuild the beads (or takes each line as one
+  sentence). `dumps` gives one side (``side="source"``), `write` and `read`
+  take the path without its suffix.
 
 Every malformed input raises `aligner.errors.FormatError` saying where (line,
 or JSON path) and what is wrong. Files are UTF-8; a leading BOM is ignored.
@@ -22,13 +31,13 @@ from typing import IO, Any, Sequence, Union
 
 from ..alignment import Alignment
 from ..errors import FormatError
-from . import jsonfmt, tmx, tsv, vecalign
+from . import jsonfmt, jsonl, moses, tmx, tsv, vecalign
 from .vecalign import build_alignment, read_beads
 
-__all__ = ["FORMATS", "dumps", "loads", "write", "read", "read_beads", "build_alignment"]
+__all__ = ["FORMATS", "dumps", "loads", "write", "read", "read_beads", "build_alignment", "file_texts"]
 
-FORMATS = ("tsv", "json", "vecalign", "tmx")
-_MODULES = {"tsv": tsv, "json": jsonfmt, "vecalign": vecalign, "tmx": tmx}
+FORMATS = ("tsv", "json", "vecalign", "tmx", "jsonl", "moses")
+_MODULES = {"tsv": tsv, "json": jsonfmt, "vecalign": vecalign, "tmx": tmx, "jsonl": jsonl, "moses": moses}
 
 PathOrFile = Union[str, "os.PathLike[str]", IO[str], IO[bytes]]
 
@@ -60,9 +69,11 @@ def loads(
 
     ``tsv``, ``tmx`` and ``vecalign`` files hold no sentences (only joined
     text, or nothing), so they need `source_sentences` and `target_sentences`
-    (``vecalign`` also takes counts). For ``json`` they are optional and, if
-    given, checked. Other `options` go to the reader (``fill_gaps=True``,
-    ``source_lang=...``).
+    (``vecalign`` also takes counts). For ``json`` and ``jsonl`` they are
+    optional and, if given, checked. ``moses`` takes the source file's text as
+    `text` and the target file's as ``target_text=``; with the sentences it
+    rebuilds the beads, without them each line is a sentence. Other `options`
+    go to the reader (``fill_gaps=True``, ``source_lang=...``).
     """
     if source_sentences is not None:
         options["source_sentences"] = source_sentences
@@ -71,15 +82,34 @@ def loads(
     return _module(format).loads(text, **options)
 
 
+def file_texts(alignment: Alignment, format: str, **options: Any) -> list[tuple[str, str]]:
+    """The files `format` makes of `alignment`: ``(suffix, text)`` pairs.
+
+    One file with suffix ``""`` for every format but ``moses``, whose two
+    files have the suffixes of `moses.suffixes` (``".en"``, ``".fr"``).
+    """
+    if format != "moses":
+        return [("", dumps(alignment, format, **options))]
+    names = moses.suffixes(alignment.source_lang, alignment.target_lang)
+    return list(zip(names, moses.dumps_pair(alignment, **options)))
+
+
 def write(alignment: Alignment, fp_or_path: PathOrFile, format: str, **options: Any) -> None:
-    """Write `alignment` in `format` to a path (as UTF-8) or an open text file."""
-    text = dumps(alignment, format, **options)
+    """Write `alignment` in `format` to a path (as UTF-8) or an open text file.
+
+    ``moses`` writes two files: `fp_or_path` must be a path, to which each
+    file's suffix is added (``corpus`` gives ``corpus.en`` and ``corpus.fr``).
+    """
+    texts = file_texts(alignment, format, **options)
     if isinstance(fp_or_path, (str, os.PathLike)):
-        # newline="": write "\n" as is on every OS, so files are identical.
-        with open(fp_or_path, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
+        for suffix, text in texts:
+            # newline="": write "\n" as is on every OS, so files are identical.
+            with open(os.fspath(fp_or_path) + suffix, "w", encoding="utf-8", newline="") as f:
+                f.write(text)
+    elif len(texts) > 1:
+        raise FormatError(f"the {format} format is {len(texts)} files: give a path, not an open file")
     else:
-        fp_or_path.write(text)
+        fp_or_path.write(texts[0][1])
 
 
 def read(
@@ -90,17 +120,51 @@ def read(
     target_sentences: Sequence[str] | int | None = None,
     **options: Any,
 ) -> Alignment:
-    """Read an `Alignment` in `format` from a path or an open file (see `loads`)."""
+    """Read an `Alignment` in `format` from a path or an open file (see `loads`).
+
+    ``moses``: `fp_or_path` is the path without suffix, and the suffixes come
+    from ``source_lang`` and ``target_lang`` as when writing.
+    """
     _module(format)  # fail on a bad format before touching the file
+    if format == "moses":
+        if not isinstance(fp_or_path, (str, os.PathLike)):
+            raise FormatError("the moses format is two files: give the path without its suffix, not an open file")
+        src_path, tgt_path = (os.fspath(fp_or_path) + x for x in
+                              moses.suffixes(options.get("source_lang"), options.get("target_lang")))
+        options["target_text"] = _read_path(tgt_path)
+        fp_or_path = src_path
     if isinstance(fp_or_path, (str, os.PathLike)):
-        # Bytes, decoded below: keeps "\r" and line separators exactly as
-        # stored, and lets a decoding error name its line.
-        with open(fp_or_path, "rb") as f:
-            data = f.read()
+        name = os.fspath(fp_or_path)
+        data = _read_bytes(fp_or_path)
     else:
+        name = getattr(fp_or_path, "name", None)
         data = fp_or_path.read()
-    text = _decode(data) if isinstance(data, bytes) else data
-    return loads(text, format, source_sentences=source_sentences, target_sentences=target_sentences, **options)
+    try:
+        text = _decode(data) if isinstance(data, bytes) else data
+        return loads(text, format, source_sentences=source_sentences, target_sentences=target_sentences, **options)
+    except FormatError as e:
+        if not isinstance(name, str):
+            raise
+        raise FormatError(f"{name}: {e}") from None
+
+
+def _read_bytes(path: str | os.PathLike[str]) -> bytes:
+    # Bytes, decoded by the caller: keeps "\r" and line separators exactly as
+    # stored, and lets a decoding error name its line.
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as e:
+        raise FormatError(f"cannot read {os.fspath(path)!r}: {e.strerror or e}") from None
+
+
+def _read_path(path: str | os.PathLike[str]) -> str:
+    try:
+        return _decode(_read_bytes(path))
+    except FormatError as e:
+        if str(e).startswith("cannot read"):
+            raise
+        raise FormatError(f"{os.fspath(path)}: {e}") from None
 
 
 def _decode(data: bytes) -> str:

@@ -8,7 +8,7 @@
       "target_lang": "ar",
       "source_sentences": ["Hello.", "..."],
       "target_sentences": ["مرحبا.", "..."],
-      "beads": [{"source": [0], "target": [0, 1], "score": 0.93}, ...],
+      "beads": [{"source": [0], "target": [0, 1], "score": 0.93}, {"source": [1], "target": [2], "score": 0.0, "edited": true}, ...],
       "metadata": {},
       "links": [{"source": 4, "target": 9, "score": 0.62, "margin": 1.35, "crosses": true}, ...],
       "unaligned": [{"side": "target", "id": 2, "best": 0, "score": 0.04, "reason": "..."}, ...]
@@ -17,7 +17,9 @@
 ``links`` and ``unaligned`` (from ``align(..., crossing=True)``) are written
 only when there are some, so other files stay as they were; likewise a link
 inside a bead of the path has ``"inside": true`` and other links have no such
-key (files written before it existed read as before).
+key (files written before it existed read as before). A bead a person made
+or changed by hand (``aligner review``) has ``"edited": true``; other beads
+have no such key.
 
 Written with ``ensure_ascii=False`` (UTF-8 text stays readable), one sentence
 and one bead a line so that diffs stay small. Everything round-trips exactly,
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from typing import Any, Sequence
 
 from ..alignment import Alignment, Bead, Link, Unaligned
@@ -61,10 +64,7 @@ def dumps(alignment: Alignment) -> str:
         metadata = json.dumps(alignment.metadata, ensure_ascii=False, indent=2).replace("\n", "\n  ")
     except (TypeError, ValueError) as e:
         raise FormatError(f"metadata cannot be written as JSON: {e}") from e
-    beads = [
-        enc({"source": [int(i) for i in b.source], "target": [int(j) for j in b.target], "score": float(b.score)})
-        for b in alignment.beads
-    ]
+    beads = [enc(_bead_dict(b)) for b in alignment.beads]
     fields = [
         f'"version": {VERSION}',
         f'"source_lang": {enc(alignment.source_lang)}',
@@ -92,10 +92,16 @@ def loads(
     The file has its own sentences; if `source_sentences` or
     `target_sentences` are given too, they must be the same.
     """
+    text = text.lstrip("\ufeff")
     try:
-        doc = json.loads(text.lstrip("\ufeff"))
+        doc = json.loads(text, parse_constant=_no_constant, parse_float=_finite_float)
     except json.JSONDecodeError as e:
         raise FormatError(f"line {e.lineno}, column {e.colno}: invalid JSON: {e.msg}") from None
+    except _NotFinite as e:
+        raise FormatError(f"line {_line_of(text, e.args[0])}: {e.args[0]} is not a finite number; JSON has no NaN or infinity") from None
+    except RecursionError:
+        # The C scanner recurses once a nesting level; this format nests four deep.
+        raise FormatError("invalid JSON: nested too deeply (thousands of levels) to be an alignment") from None
     if not isinstance(doc, dict):
         raise FormatError(f"line 1: expected a JSON object at the top level, got {_kind(doc)}")
     unknown = sorted(set(doc) - set(_KEYS))
@@ -157,6 +163,15 @@ def _unaligned_dict(u: Unaligned) -> dict:
     return {"side": u.side, "id": int(u.id), "best": int(u.best), "score": float(u.score), "reason": u.reason}
 
 
+def _bead_dict(bead: Bead) -> dict:
+    out: dict[str, Any] = {
+        "source": [int(i) for i in bead.source], "target": [int(j) for j in bead.target], "score": float(bead.score),
+    }
+    if bead.edited:  # written only when true, so files without hand edits stay as they were
+        out["edited"] = True
+    return out
+
+
 def _list(doc: dict, key: str) -> list:
     value = doc.get(key, [])
     if not isinstance(value, list):
@@ -192,8 +207,10 @@ def _strings(value: Any, where: str) -> list[str]:
 def _bead(value: Any, where: str) -> Bead:
     if not isinstance(value, dict):
         raise FormatError(f"{where}: expected an object with source, target, score, got {_kind(value)}")
-    if set(value) != {"source", "target", "score"}:
-        raise FormatError(f"{where}: expected the keys source, target, score, got {sorted(value)}")
+    if not {"source", "target", "score"} <= set(value) <= {"source", "target", "score", "edited"}:
+        raise FormatError(
+            f"{where}: expected the keys source, target, score (and edited, optional), got {sorted(value)}"
+        )
     ids = {}
     for side in ("source", "target"):
         v = value[side]
@@ -204,7 +221,31 @@ def _bead(value: Any, where: str) -> Bead:
     score = value["score"]
     if type(score) not in (int, float):
         raise FormatError(f"{where}.score: expected a number, got {_kind(score)}")
-    return Bead(ids["source"], ids["target"], float(score))
+    edited = value.get("edited", False)
+    if type(edited) is not bool:
+        raise FormatError(f"{where}.edited: expected true or false, got {_kind(edited)}")
+    return Bead(ids["source"], ids["target"], float(score), edited)
+
+
+class _NotFinite(Exception):
+    """A NaN or infinite number in the JSON text (its spelling as args[0])."""
+
+
+def _no_constant(name: str):
+    raise _NotFinite(name)  # NaN, Infinity, -Infinity: Python's extensions, not JSON
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise _NotFinite(text)  # 1e999 reads as infinity
+    return value
+
+
+def _line_of(text: str, token: str) -> int:
+    """The line of the first `token` in `text` outside strings, near enough for a message (1 if not found)."""
+    m = re.search(r'(?<![\w."])' + re.escape(token) + r'(?![\w"])', text)
+    return text.count("\n", 0, m.start()) + 1 if m else 1
 
 
 def _kind(value: Any) -> str:

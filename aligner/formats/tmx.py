@@ -50,6 +50,10 @@ except tab, newline and carriage return), U+FFFE, U+FFFF or unpaired
 surrogates: writing a sentence that has one raises `FormatError`, naming the
 sentence (use the JSON format for such text). The output has no creation
 date, so the same alignment always gives the same bytes.
+
+It is read with defusedxml: a file that declares entities (the "billion
+laughs") or refers to external ones (``file:///etc/passwd``) raises
+`FormatError`, whichever expat Python was built with.
 """
 
 from __future__ import annotations
@@ -58,10 +62,13 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any, Sequence
 
+import defusedxml
+import defusedxml.ElementTree as SafeET
+
 from ..alignment import Alignment, Bead
 from ..errors import FormatError
 from .._text import joiner
-from .vecalign import _build
+from .vecalign import _build, parse_score
 
 __all__ = ["dumps", "loads", "read_units", "TMX_VERSION"]
 
@@ -171,11 +178,17 @@ def read_units(text: str) -> list[dict[str, Any]]:
 
 def _parse(text: str) -> tuple[ET.Element, dict[str, str], list[dict[str, Any]]]:
     try:
-        root = ET.fromstring(text.lstrip("\ufeff"))
+        # A TMX file names its DTD (<!DOCTYPE tmx SYSTEM "tmx14.dtd">), which is
+        # allowed, but declares no entities: refusing every entity declaration
+        # and external reference stops the billion laughs and file:/// reads
+        # here, whatever the version of expat installed.
+        root = SafeET.fromstring(text.lstrip("\ufeff"), forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except ET.ParseError as e:
         line, col = e.position
         msg = str(e).split(":")[0]
         raise FormatError(f"line {line}, column {col + 1}: not well-formed XML: {msg}") from None
+    except defusedxml.DefusedXmlException as e:
+        raise FormatError(f"the TMX file declares XML entities or refers to external ones, which are refused: {e}") from None
     if root.tag != "tmx":
         raise FormatError(f"the root element is <{root.tag}>, not <tmx>: this is not a TMX file")
     header = root.find("header")
@@ -267,10 +280,7 @@ def loads(
             )
         src_ids = _ids(props[P_SOURCE_IDS], where, "source")
         tgt_ids = _ids(props[P_TARGET_IDS], where, "target")
-        try:
-            score = float(props.get(P_SCORE, "0"))
-        except ValueError:
-            raise FormatError(f"{where}: {P_SCORE} {props[P_SCORE]!r} is not a number") from None
+        score = parse_score(props.get(P_SCORE, "0"), f"{where}: {P_SCORE}")
         segs = unit["segs"]
         if len(segs) != 2:
             raise FormatError(f"{where}: expected 2 <tuv> (source and target), got {len(segs)}")

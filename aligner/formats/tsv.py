@@ -27,7 +27,7 @@ from typing import Sequence
 
 from ..alignment import Alignment, Bead
 from ..errors import FormatError
-from .vecalign import _build
+from .vecalign import _build, parse_score
 
 __all__ = ["HEADER", "dumps", "loads", "read_rows"]
 
@@ -35,6 +35,7 @@ COLUMNS = ("source_ids", "target_ids", "score", "source_text", "target_text")
 HEADER = "\t".join(COLUMNS)
 
 _ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+_ESCAPE_TABLE = str.maketrans(_ESCAPES)
 _UNESCAPES = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
 
 
@@ -54,7 +55,7 @@ def dumps(alignment: Alignment) -> str:
 
 def escape(text: str) -> str:
     """Escape backslash, tab, newline and carriage return."""
-    return "".join(_ESCAPES.get(c, c) for c in text)
+    return text.translate(_ESCAPE_TABLE)  # in C: a character at a time in Python took seconds at 20k beads
 
 
 def unescape(text: str, where: str = "text") -> str:
@@ -90,10 +91,7 @@ def read_rows(text: str) -> list[tuple[int, Bead, str, str]]:
             raise FormatError(f"line {n}: expected {len(COLUMNS)} tab-separated fields, got {len(fields)}: {line[:80]!r}")
         src = _parse_ids(fields[0], f"line {n}", "source")
         tgt = _parse_ids(fields[1], f"line {n}", "target")
-        try:
-            score = float(fields[2])
-        except ValueError:
-            raise FormatError(f"line {n}: score {fields[2]!r} is not a number") from None
+        score = parse_score(fields[2], f"line {n}")
         rows.append((
             n,
             Bead(src, tgt, score),

@@ -19,6 +19,7 @@ gaps with 1-0 and 0-1 beads (``fill_gaps=True``). Blank lines are skipped.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Iterable, Sequence, Union
 
@@ -104,14 +105,24 @@ def _parse(text: str) -> list[tuple[int, Ids, Ids, float]]:
         m = _LINE.fullmatch(line)
         if m is None:
             raise FormatError(f"line {n}: expected '[ids]:[ids]' or '[ids]:[ids]:score', got {line!r}")
-        score = 0.0
-        if m.group(3) is not None:
-            try:
-                score = float(m.group(3))
-            except ValueError:
-                raise FormatError(f"line {n}: score {m.group(3)!r} is not a number") from None
+        score = 0.0 if m.group(3) is None else parse_score(m.group(3), f"line {n}")
         out.append((n, _parse_ids(m.group(1)), _parse_ids(m.group(2)), score))
     return out
+
+
+def parse_score(text: str, where: str) -> float:
+    """The score written `text`, or FormatError naming `where`: a finite number only.
+
+    NaN and infinity read as floats but order nothing: a NaN score would make
+    every comparison of beads false, so they are refused on reading.
+    """
+    try:
+        score = float(text)
+    except ValueError:
+        raise FormatError(f"{where}: score {text!r} is not a number") from None
+    if not math.isfinite(score):
+        raise FormatError(f"{where}: score {text!r} is not a finite number")
+    return score
 
 
 def _parse_ids(group: str | None) -> Ids:

@@ -5,12 +5,14 @@ per paragraph, as it misses most boundaries when given a whole book at once.
 Around it, this package handles what real documents contain: hard-wrapped
 lines, one sentence per line, headings, lists, abbreviations the rules do
 not know, quotes and brackets after the final period, and run-on
-"sentences" too long to align. Only whitespace is ever changed: the
+"sentences" too long to align, cut until they fit whatever their
+punctuation. Only whitespace is ever changed: the
 sentences hold every other character of the text, in order.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from ..errors import InputError, LanguageError
@@ -54,11 +56,14 @@ def split_sentences(
         abbreviations: extra abbreviations after which a sentence never
             ends, such as ["Prof.", "Gen."], added to the built-in ones of
             the language.
-        max_chars: a longer sentence is cut at the ";", ":" or "," nearest
-            its middle, again until it fits or has no such mark left.
+        max_chars: a longer sentence is cut in two, again until every piece
+            fits: at the ";", ":" or "," nearest its middle, else at the
+            white space nearest its middle, else (a script without spaces)
+            at its middle character.
 
     Raises:
-        InputError: `text` is not a str, or an argument is malformed.
+        InputError: `text` is not a str or holds a lone surrogate, or an
+            argument is malformed.
         LanguageError: `lang` is not a known language code.
     """
     _check_text(text)
@@ -81,9 +86,20 @@ def split_sentences(
     ]
 
 
+# A str holds a surrogate code point only unpaired (a pair is one code point
+# in Python): text decoded with errors="surrogateescape" or built by hand.
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _check_text(text: object) -> None:
     if not isinstance(text, str):
         raise InputError(f"text must be a str, not {type(text).__name__}")
+    found = SURROGATE.search(text)
+    if found is not None:
+        # Only white space is ever changed here, so it is not replaced (align() does, with a warning).
+        raise InputError(
+            f"the text holds a lone surrogate (half of a UTF-16 pair, not a character) at character {found.start()}"
+        )
 
 
 def _check_abbreviations(abbreviations: Iterable[str] | None) -> tuple[str, ...]:

@@ -25,6 +25,7 @@ it needs ``dask`` and ``distributed``, the ``cluster`` extra.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import secrets
@@ -37,12 +38,13 @@ from typing import Any, Callable, Iterable, Iterator
 import dask
 from distributed import Client, KilledWorker, LocalCluster, WorkerPlugin, as_completed, get_worker
 
+from . import _orphans
 from ._manifest import Pair
 from ._pool import died
 from ._work import (
     PairOptions, PairResult, align_pair_one_thread, keep_freed_memory, make_encoder, one_thread, warm_up,
 )
-from .errors import ClusterError
+from ..errors import ClusterError
 
 __all__ = ["run_on_dask", "connect", "EncoderPlugin"]
 
@@ -158,8 +160,11 @@ def connect(cluster: str | Client) -> tuple[Client, Callable[[], None], str]:
         n = int(cluster[len("local:"):])
         try:
             # No dashboard, and the scheduler's HTTP endpoints on a free port rather than 8787, which may be taken.
+            # The workers end with this process however it ends (aligner.batch._orphans): Dask's own
+            # watch of the parent is a Python thread, which a worker busy in native code may not run.
             local = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                                 scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}, silence_logs=logging.ERROR)
+                                 scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}, silence_logs=logging.ERROR,
+                                 preload=[_orphans.__name__])
         except Exception as exc:
             raise ClusterError(f"cannot start a local Dask cluster of {n} workers: {type(exc).__name__}: {exc}") from exc
         client = Client(local, set_as_default=False)
@@ -244,18 +249,40 @@ def run_on_dask(pairs: Iterable[Pair], options: PairOptions, cluster: str | Clie
         except Exception as exc:  # the cluster is gone: nothing left there to cancel
             logger.debug("aligner: could not cancel the pairs left on the cluster: %s", exc)
         finally:
-            close()
+            with _quiet("distributed.client"):
+                close()
+
+
+@contextlib.contextmanager
+def _quiet(name: str) -> Iterator[None]:
+    """Silence a logger inside the with-block.
+
+    Closing a client whose scheduler is lost cancels its attempts to
+    reconnect, which the client logs as an error with a traceback; the
+    batch says the cluster was lost in its own error (ClusterError).
+    """
+    log = logging.getLogger(name)
+    level = log.level
+    log.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
 
 
 def _result(future: Any, pair: Pair, allowed: int) -> PairResult:
     if future.status == "finished":
-        return future.result()
+        try:
+            return future.result()
+        except OSError as exc:  # CommClosedError: the scheduler lost between the pair's end and the fetch of its result
+            raise _lost(f"the result of the pair {pair.id!r} could not be fetched ({exc})") from None
     if future.status == "cancelled":
-        raise ClusterError(
-            f"the Dask cluster dropped the pair {pair.id!r} (the scheduler was lost or restarted); "
-            "the pairs done so far are recorded: run the batch again to go on"
-        )
+        raise _lost(f"the Dask cluster dropped the pair {pair.id!r} (the scheduler was lost or restarted)")
     exc = future.exception()
     if isinstance(exc, KilledWorker):
         return died(pair, how=f"alone, on {allowed + 1} workers in turn")
     return future.result()  # raises the worker's exception, with its traceback
+
+
+def _lost(what: str) -> ClusterError:
+    return ClusterError(f"{what}; the pairs done so far are recorded: run the batch again to go on")

@@ -2,18 +2,20 @@
 
 Each is a function ``(pairs, options, ...) -> Iterator[PairResult]`` that
 yields a result per pair as it comes; the batch engine (`aligner.batch`)
-writes them. `aligner._dask` is the third back-end, with the same shape.
+writes them. `aligner.batch._dask` is the third back-end, with the same shape.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterable, Iterator
 
 from ._manifest import Pair
+from ._orphans import die_with_parent
 from ._work import (
     PairOptions, PairResult, align_pair_one_thread, keep_freed_memory, make_encoder, one_thread, warm_up,
 )
@@ -42,6 +44,13 @@ def _init_worker(encoder_spec: Any) -> None:
         _WORKER_ENCODER = encoder
     except BaseException as exc:  # reported by the first task, which stops the batch
         _WORKER_ERROR = exc
+
+
+def _start_worker(parent_pid: int, initializer: Callable[..., None] | None, *initargs: Any) -> None:
+    """Every worker's first call: end with the batch's process, however it ends (SIGKILL included), then start."""
+    die_with_parent(parent_pid)
+    if initializer is not None:
+        initializer(*initargs)
 
 
 def _worker_align(pair: Pair, options: PairOptions) -> PairResult:
@@ -80,7 +89,8 @@ def run_in_pool(
     """Align `pairs` in `workers` processes ('spawn'); yields results as they complete.
 
     Each worker runs `initializer(*initargs)` once (by default: build the
-    encoder of ``options.encoder``), then `task(pair, options)` per pair. If a
+    encoder of ``options.encoder``), then `task(pair, options)` per pair; it
+    ends with this process, even one killed by SIGKILL (`die_with_parent`). If a
     worker dies (killed for memory, a crash in native code), the pool is
     rebuilt and the pairs that were running are run again one at a time: the
     one that kills a worker on its own is reported as failed
@@ -94,7 +104,8 @@ def run_in_pool(
     lone_deaths = 0
     ctx = multiprocessing.get_context("spawn")
     while todo or suspects:
-        pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=initializer, initargs=initargs)
+        pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_start_worker,
+                                   initargs=(os.getpid(), initializer, *initargs))
         running: dict[Any, tuple[Pair, bool]] = {}
         broken = False
         try:

@@ -1,31 +1,4 @@
-"""Align many document pairs: a manifest in, one output file per pair out.
-
-    >>> from aligner.batch import align_batch
-    >>> report = align_batch("pairs.tsv", "out/", workers=2, format="tmx")          # doctest: +SKIP
-    >>> report = align_batch("pairs.tsv", "out/", cluster="tcp://10.0.0.5:8786")   # doctest: +SKIP
-    >>> print(report.summary())                                                     # doctest: +SKIP
-
-One engine, three back-ends. The engine is the same whoever aligns the pairs:
-
-- `read_manifest` turns a manifest (TSV, JSON Lines or Parquet) into `Pair`
-  objects (``aligner._manifest``);
-- `align_pair` is all the work of one pair, a pure function of
-  ``(pair, options)``: it reads the two files and returns a `PairResult`
-  holding the output text (or the error), and writes nothing (``aligner._work``);
-- a back-end runs `align_pair` on many pairs and yields each result as it
-  comes: this process (`run_in_process`), a pool of worker processes on this
-  machine (`run_in_pool`, ``aligner._pool``), or the workers of a Dask
-  cluster (``aligner._dask``, only imported for ``cluster=``);
-- the output folder (``aligner._outputs``), written by this process alone,
-  writes each result atomically and only then records it in ``_done.jsonl``,
-  or records the failure in ``_failures.jsonl``.
-
-Results do not depend on the back-end: every pair is aligned with one BLAS
-thread, its own fresh embedding store and the same encoder settings, so the
-same pair gives the same bytes whatever the back-end, the number of workers
-and the order in which they finish. Paths (the manifest, the documents, the
-output folder) may be URLs that fsspec reads (``s3://...``, ``memory://...``).
-"""
+"""The batch engine: `align_batch` runs a manifest's pairs on a back-end and writes the results (see the package's docstring)."""
 
 from __future__ import annotations
 
@@ -33,6 +6,7 @@ import os
 import pickle
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
@@ -40,14 +14,11 @@ from ._manifest import Pair, check_pairs, read_manifest
 from ._outputs import DONE_FILE, EXTENSIONS, FAILURES_FILE, open_output_folder
 from ._pool import run_in_pool, run_in_process
 from ._work import STAGES, PairOptions, PairResult, align_pair, make_encoder
-from .errors import ClusterError, FormatError, InputError
-from .formats import FORMATS
-from .langid import normalize_lang
+from ..errors import ClusterError, FormatError, InputError, OutputError
+from ..formats import FORMATS
+from ..langid import normalize_lang
 
-__all__ = [
-    "align_batch", "align_pair", "read_manifest", "make_encoder", "run_in_process", "run_in_pool", "Pair",
-    "PairOptions", "PairResult", "BatchReport", "EXTENSIONS", "DONE_FILE", "FAILURES_FILE", "STAGES",
-]
+__all__ = ["align_batch", "BatchReport"]
 
 # The client's own stage: writing the output files and records.
 _WRITE_STAGE = "write"
@@ -65,7 +36,10 @@ class BatchReport:
     ``read`` (the two files), ``embed`` (the encoder), ``align`` (the rest of
     `align`: splitting, the search, the scores) and ``format``; and
     ``write``, the time this process spent writing outputs and records.
-    `backend` says who aligned the pairs.
+    `backend` says who aligned the pairs. `realigned` counts, by reason
+    (``"output truncated"``...), the pairs an earlier run had done whose
+    output was no longer as written, and so were aligned again (they are in
+    `done` or `failed`).
     """
 
     total: int
@@ -82,6 +56,8 @@ class BatchReport:
     failures_file: str = ""
     stage_seconds: dict[str, float] = field(default_factory=dict)
     backend: str = ""
+    # {why: pairs}: recorded as done by an earlier run, aligned again as their output was not as written
+    realigned: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> str:
         """The report as a few lines of text, as the command line prints it."""
@@ -95,6 +71,9 @@ class BatchReport:
             parts = [f"{name} {self.stage_seconds[name]:.1f} s" for name in (*STAGES, _WRITE_STAGE)
                      if name in self.stage_seconds]
             lines.append("time per stage, summed over workers: " + ", ".join(parts) + " (write: this process)")
+        if self.realigned:
+            reasons = ", ".join(f"{why} ({n})" for why, n in sorted(self.realigned.items()))
+            lines.append(f"{_pairs(sum(self.realigned.values()))} done before but aligned again: {reasons}")
         if self.warned:
             lines.append(f"{_pairs(self.warned)} aligned with a warning: see {self.done_file}")
         if self.failed:
@@ -116,6 +95,7 @@ def align_batch(
     resume: bool = True,
     progress: bool | None = None,
     presplit: bool = False,
+    break_lock: bool = False,
     **align_options: Any,
 ) -> BatchReport:
     """Align every pair of a manifest, writing ``<id>.<ext>`` per pair in `output_dir`.
@@ -141,11 +121,19 @@ def align_batch(
             cluster of N single-threaded workers started on this machine for
             this batch, or a ``distributed.Client``. Each worker loads the
             encoder once. Not with `workers`.
-        format: ``json``, ``tsv``, ``vecalign`` (extension ``.beads``) or ``tmx``.
-        resume: skip the pairs recorded as done whose output file exists;
+        format: ``json``, ``tsv``, ``vecalign`` (extension ``.beads``), ``tmx``, ``jsonl``
+            or ``moses`` (two files, ``<id>.<source lang>`` and ``<id>.<target lang>``).
+        resume: skip the pairs recorded as done whose output files are still
+            the ones written (the size and SHA-256 of each recorded in the
+            done record); one missing, empty, cut short, changed or unreadable
+            is aligned again, and the report says why (`BatchReport.realigned`).
             False aligns everything again and starts a new done record.
         progress: a progress bar on stderr; default: when stderr is a terminal.
         presplit: the files hold one sentence a line (blank lines skipped).
+        break_lock: take over the output folder's lock (``_lock.json``)
+            even though it names another run that may still be running. A
+            lock left on this host by a process that has ended is taken over
+            without it, with a warning.
         **align_options: what `aligner.align` takes: ``source_lang`` and
             ``target_lang`` (for the pairs whose manifest line names none),
             ``encoder`` (None for USE v3, a model name, or, in this process
@@ -158,6 +146,9 @@ def align_batch(
         FormatError: a malformed manifest (the message names the line).
         InputError, LanguageError: a bad option, checked before any pair is aligned.
         EncoderError: the encoder cannot be loaded.
+        OutputError: the output folder cannot be written (read-only, full,
+            no permission; the message names the file) or another batch
+            holds its lock (the message names its host, pid and start time).
         ClusterError: the cluster cannot be used (dask not installed, the
             scheduler not reachable, or lost during the batch: run again to go on).
         KeyboardInterrupt: on Ctrl-C, after the pairs done so far are
@@ -179,17 +170,19 @@ def align_batch(
         if workers > 1:
             _check_sendable(options.encoder, "worker processes")
 
-    out = open_output_folder(output_dir, options.format, resume)
-    done_before = out.done_ids() if resume else set()
-    todo = [p for p in pairs if p.id not in done_before]
-    skipped = len(pairs) - len(todo)
-    by_id = {p.id: p for p in todo}
-    results, backend = _backend(todo, options, workers, cluster)
-
+    out = open_output_folder(output_dir, options.format, resume, break_lock)
     done = failed = sentences = warned = 0
     stage_seconds = dict.fromkeys((*STAGES, _WRITE_STAGE), 0.0)
-    bar = _progress_bar(len(todo), progress)
+    results: Iterator[PairResult] = iter(())
+    bar = None
+    ended = False
     try:
+        done_before, again = out.resume_state(p.id for p in pairs) if resume else (set(), {})
+        todo = [p for p in pairs if p.id not in done_before]
+        skipped = len(pairs) - len(todo)
+        by_id = {p.id: p for p in todo}
+        results, backend = _backend(todo, options, workers, cluster)
+        bar = _progress_bar(len(todo), progress)
         for result in results:
             for name, seconds in result.stages.items():
                 stage_seconds[name] = stage_seconds.get(name, 0.0) + seconds
@@ -197,7 +190,9 @@ def align_batch(
             if result.ok:
                 try:
                     out.write(result)
-                except OSError as exc:
+                except OutputError:
+                    raise  # the folder refuses every write (read-only, full): the batch stops
+                except OSError as exc:  # this file alone (its name): the pair fails
                     result = PairResult(
                         result.id, seconds=result.seconds, error_type="OSError",
                         error=f"cannot write the output file {out.output_name(result.id)!r}: {exc.strerror or exc}",
@@ -213,19 +208,25 @@ def align_batch(
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(sentences=sentences, failed=failed, refresh=False)
+        ended = True
     finally:
         if bar is not None:
             bar.close()
         close = getattr(results, "close", None)
         if close is not None:
             close()  # stops the workers at once when leaving early
-        out.close()
+        try:
+            out.close()  # the records still held, and the lock
+        except OutputError:
+            if ended:
+                raise  # else the error that stopped the batch is the one to see
     seconds = time.perf_counter() - start
     return BatchReport(
         total=len(pairs), done=done, skipped=skipped, failed=failed, sentences=sentences, seconds=seconds,
         documents_per_second=done / seconds if seconds > 0 else 0.0,
         sentences_per_second=sentences / seconds if seconds > 0 else 0.0,
-        warned=warned, output_dir=out.display, done_file=out.done_display,
+        warned=warned, realigned=dict(Counter(again.values())),
+        output_dir=out.display, done_file=out.done_display,
         failures_file=out.failures_display,
         stage_seconds={k: round(v, 3) for k, v in stage_seconds.items()}, backend=backend,
     )
@@ -315,7 +316,7 @@ def _check_align_options(opts: dict) -> None:
     """Raise the error `align` would raise for every pair, once, before any pair."""
     if not opts:
         return  # nothing to check: spare the calling process the numerical modules
-    from .pipeline import parse_options
+    from ..pipeline import parse_options
 
     parse_options(opts)
 

@@ -10,9 +10,9 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
-from ._files import read_document
+from .._files import read_document
 from ._manifest import Pair
-from .errors import AlignerError, AlignerWarning
+from ..errors import AlignerError, AlignerWarning
 
 __all__ = [
     "PairOptions", "PairResult", "STAGES", "make_encoder", "align_pair", "align_pair_one_thread", "one_thread",
@@ -53,6 +53,8 @@ class PairResult:
 
     id: str
     text: str | None = None
+    # Formats of several files (moses): (suffix, text) per file, `text` unused.
+    files: tuple[tuple[str, str], ...] = ()
     sentences: int = 0  # source plus target sentences
     seconds: float = 0.0
     warnings: tuple[str, ...] = ()
@@ -74,7 +76,7 @@ def make_encoder(spec: Any = None):
     BLAS threads changes the last bits of the vectors, and a batch's
     results must not depend on how many workers ran it.
     """
-    from .encoders import USEEncoder, get_encoder
+    from ..encoders import USEEncoder, get_encoder
 
     if spec is None or spec == "use":
         return USEEncoder(threads=1)
@@ -111,8 +113,8 @@ def keep_freed_memory() -> None:
 
 def warm_up(encoder: Any) -> None:
     """Load the model and the aligner's compiled kernels now, so that the first pair's time is its own."""
-    from .encoders import checked_encode
-    from .pipeline import align
+    from ..encoders import checked_encode
+    from ..pipeline import align
 
     checked_encode(encoder, ["Warm-up."])
     align(["Un.", "Deux."], ["One.", "Two."], source_lang="fr", target_lang="en", encoder=encoder, progress=False)
@@ -200,7 +202,7 @@ class _TimedEncoder(_Timed):
     """An encoder that adds up its own time (see `_Timed`), under the wrapped encoder's name."""
 
     def __init__(self, encoder: Any) -> None:
-        from .encoders import encoder_name, get_encoder
+        from ..encoders import encoder_name, get_encoder
 
         inner = get_encoder(encoder)
         super().__init__(inner, [0.0])
@@ -237,8 +239,8 @@ def align_pair(pair: Pair, options: PairOptions, encoder: Any = None) -> PairRes
     pair; it must not change the result. Any exception but
     KeyboardInterrupt and SystemExit becomes a failed `PairResult`.
     """
-    from .formats import dumps
-    from .pipeline import align
+    from ..formats import file_texts
+    from ..pipeline import align
 
     start = time.perf_counter()
     stages: dict[str, float] = {}
@@ -269,7 +271,8 @@ def align_pair(pair: Pair, options: PairOptions, encoder: Any = None) -> PairRes
         for w in caught:
             if not issubclass(w.category, AlignerWarning):
                 warnings.showwarning(w.message, w.category, w.filename, w.lineno)
-        text = dumps(alignment, options.format)
+        texts = file_texts(alignment, options.format)
+        text, files = (texts[0][1], ()) if len(texts) == 1 else (None, tuple(texts))
         stages["format"] = time.perf_counter() - align_end
     except AlignerError as exc:
         return PairResult(pair.id, seconds=time.perf_counter() - start, error=str(exc),
@@ -280,5 +283,5 @@ def align_pair(pair: Pair, options: PairOptions, encoder: Any = None) -> PairRes
             error_type=type(exc).__name__, unexpected=True, error_detail=traceback.format_exc(), stages=stages,
         )
     n = len(alignment.source_sentences) + len(alignment.target_sentences)
-    return PairResult(pair.id, text=text, sentences=n, seconds=time.perf_counter() - start, warnings=said,
+    return PairResult(pair.id, text=text, files=files, sentences=n, seconds=time.perf_counter() - start, warnings=said,
                       stages=stages)

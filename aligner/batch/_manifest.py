@@ -8,9 +8,9 @@ import os
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
-from ._fs import describe, join, parent, read_bytes
-from .errors import AlignerError, FormatError, InputError
-from .langid import normalize_lang
+from .._fs import describe, join, parent, read_bytes
+from ..errors import AlignerError, FormatError, InputError
+from ..langid import normalize_lang
 
 __all__ = ["Pair", "read_manifest", "check_pairs", "COLUMNS"]
 
