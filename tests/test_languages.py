@@ -12,6 +12,7 @@ import pytest
 from aligner import align
 from aligner.batch import Pair, align_batch
 from aligner.encoders import AutoEncoder, CallableEncoder, E5Encoder, USEEncoder, choose_encoder, get_encoder
+from aligner.encoders._e5_mean import E5_MEAN
 from aligner.encoders.languages import E5_LANGUAGES, LABSE_LANGUAGES, USE_LANGUAGES, model_languages
 from aligner.errors import AlignerWarning, InputError, LanguageError
 
@@ -113,12 +114,15 @@ def test_align_raises_for_yoruba_and_warns_when_asked():
 class TestE5Encoder:
     def test_vectors(self):
         enc = get_encoder("e5")
-        assert isinstance(enc, E5Encoder) and enc.name.endswith("-query")
+        assert isinstance(enc, E5Encoder) and "-query-centred-" in enc.name
         vecs = enc.encode(HI[:2] + EL[:2])
         assert vecs.shape == (4, 384) and vecs.dtype == np.float32
-        assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-5)
-        sims = vecs[:2] @ vecs[2:].T
+        # e5's unit vectors less the fixed mean
+        assert np.allclose(np.linalg.norm(vecs + np.array(E5_MEAN, dtype=np.float32), axis=1), 1.0, atol=1e-5)
+        unit = vecs / np.linalg.norm(vecs, axis=1, keepdims=True)
+        sims = unit[:2] @ unit[2:].T
         assert sims.argmax(axis=1).tolist() == [0, 1]  # each Hindi sentence nearest its translation
+        assert sims.max(axis=1).min() > 0.5 > np.abs(sims[[0, 1], [1, 0]]).max()  # on USE's scale
         assert enc.encode([]).shape == (0, 384)
 
     def test_same_vectors_whatever_the_threads_and_batches(self):
