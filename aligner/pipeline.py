@@ -16,7 +16,8 @@ from ._text import joiner
 from .alignment import Alignment, Bead
 from .anchors import anchor_masks, quote_states
 from .checks import length_warning
-from .encoders import EmbeddingStore, encoder_name, get_encoder
+from .encoders import EmbeddingStore, choose_encoder, encoder_name
+from .encoders.languages import check_uncovered_option
 from .errors import AlignerWarning, InputError
 from .mining import mutual_pairs
 from .scoring import ScoreParams, make_side
@@ -29,6 +30,7 @@ _SEARCH_OPTIONS = {f.name for f in dataclasses.fields(SearchParams)}
 _SCORE_OPTIONS = {f.name for f in dataclasses.fields(ScoreParams)}
 _OTHER_OPTIONS = {
     "cache_dir", "max_chars", "progress", "joined_texts", "joined_budget", "crossing", "link_threshold", "strict_merges",
+    "uncovered",
 }
 _JOINED_TEXTS = ("lazy", "all", "none")
 # Each round embeds what the path needs; it settles in 2-4 rounds on the
@@ -82,9 +84,15 @@ def align(
         target: the target document, likewise.
         source_lang, target_lang: language codes (``"fr"``, ``"ara"``,
             ``"zh-CN"``...). Detected from the text when not given.
-        encoder: None for the embedded multilingual USE v3; a
-            sentence-transformers model name or folder (``"sentence-transformers/LaBSE"``);
-            an object with ``encode(list[str]) -> array``; or such a callable.
+        encoder: None to choose per document pair: the embedded multilingual
+            USE v3 where it covers both languages (16 languages, the fastest),
+            else the embedded multilingual-e5-small (``"e5"``, ~100
+            languages; docs/encoders.md); ``"use"`` or ``"e5"`` for one of
+            them; a sentence-transformers model name or folder
+            (``"sentence-transformers/LaBSE"``); an object with
+            ``encode(list[str]) -> array`` (and, optionally, ``languages``, the
+            ISO 639-1 codes it covers); or such a callable. The one used is
+            ``metadata["encoder"]``, and is in the signature.
         **options: ``bead_types`` (the (n, m) sizes a bead may have),
             ``window`` (band half-width, in sentences), ``full_cells``,
             ``skip`` (gain of an unaligned sentence), ``size_exponent``,
@@ -122,7 +130,10 @@ def align(
             path, in ``Alignment.links``, and list the sentences in no pair
             with the reason, in ``Alignment.unaligned``; see
             `aligner.crossing`), ``link_threshold`` (the smallest probability
-            of such a link, 0.5).
+            of such a link, 0.5), ``uncovered`` ("error", the default: a
+            language the encoder does not cover raises `LanguageError`;
+            "warn": an `AlignerWarning` instead, and the alignment is made
+            with the best encoder there is, or the one named).
 
             The numbers have these ranges, and anything outside is refused
             with an InputError naming the option: ``skip`` -1 to 0,
@@ -137,7 +148,9 @@ def align(
 
     Raises:
         InputError: a side is empty or not text, or an option is unknown.
-        LanguageError: a language code is unknown or cannot be detected.
+        LanguageError: a language code is unknown or cannot be detected, or
+            the encoder does not cover a language (see ``uncovered``); the
+            message names the language and the encoders that cover it.
         EncoderError: the encoder fails or returns something unusable.
     """
     search, score, joined = parse_options(options)
@@ -149,7 +162,7 @@ def align(
     if message:
         warnings.warn(message, AlignerWarning, stacklevel=2)
 
-    enc = get_encoder(encoder)
+    enc = choose_encoder(encoder, src_lang, tgt_lang, options.get("uncovered", "error"))
     ks, kt = max_runs(search.bead_types)
     progress = options.get("progress")
     if progress is None:
@@ -242,6 +255,7 @@ def align(
     metadata = {
         "signature": signature(encoder_name(enc), search, score, joined, fraction, options.get("strict_merges"))
         + (f"|links:{threshold}" if crossing else ""),
+        "encoder": encoder_name(enc),
         "strict_merges": bool(strict),
         "unaligned_share": round(unaligned_share, 6),
         "merge_share": round(merge_share, 6),
@@ -270,6 +284,7 @@ def parse_options(options: dict[str, Any]) -> tuple[SearchParams, ScoreParams, s
     budget = options.get("joined_budget")
     if budget is not None and not (_is_number(budget) and np.isfinite(budget) and budget >= 0):
         raise InputError(f"option joined_budget must be a number >= 0 or None; got {budget!r}")
+    check_uncovered_option(options.get("uncovered", "error"))
     joined = options.get("joined_texts", "lazy")
     if joined not in _JOINED_TEXTS:
         raise InputError(f"option joined_texts must be one of {', '.join(_JOINED_TEXTS)}; got {joined!r}")

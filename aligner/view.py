@@ -135,12 +135,20 @@ def sentence_similarity(
 class _Recorder:
     """An encoder that keeps what it returns, under the name of the one it wraps."""
 
-    def __init__(self, inner: Any) -> None:
+    def __init__(self, inner: Any, vectors: dict[str, np.ndarray] | None = None) -> None:
         from .encoders import encoder_name
 
         self.inner = inner
         self.name = encoder_name(inner)  # so the alignment's signature is unchanged
-        self.vectors: dict[str, np.ndarray] = {}
+        self.vectors: dict[str, np.ndarray] = {} if vectors is None else vectors
+        self.chosen: Any = inner
+
+    def for_pair(self, source_lang: str, target_lang: str, uncovered: str = "error") -> "_Recorder":
+        """`align`'s choice of encoder for the pair (see `aligner.encoders.choose_encoder`), recorded too."""
+        from .encoders import choose_encoder
+
+        self.chosen = choose_encoder(self.inner, source_lang, target_lang, uncovered)  # type: ignore[arg-type]
+        return _Recorder(self.chosen, self.vectors)
 
     def encode(self, texts: list[str]) -> Any:
         out = self.inner.encode(texts)
@@ -163,13 +171,13 @@ def align_with_similarity(
     are taken from the alignment's own encoding, so the extra cost is one
     matrix product.
     """
-    from .encoders import get_encoder
+    from .encoders import AutoEncoder, get_encoder
     from .pipeline import align
 
-    recorder = _Recorder(get_encoder(encoder))
+    recorder = _Recorder(AutoEncoder() if encoder is None else get_encoder(encoder))
     alignment = align(source, target, encoder=recorder, **kwargs)
     sim = sentence_similarity(
-        alignment, recorder.inner, cache_dir=kwargs.get("cache_dir"), max_side=max_side,
+        alignment, recorder.chosen, cache_dir=kwargs.get("cache_dir"), max_side=max_side,
         vectors=recorder.vectors,
     )
     return alignment, sim

@@ -93,6 +93,7 @@ class Results:
         self.batch: dict = {}
         self.st_speed: dict[str, dict] = {}
         self.review: dict = {}  # test_review_speed.py: the review page in Chromium
+        self.e5_speed: dict[str, dict] = {}
         self.skipped: dict[str, str] = {}
         self.aligner_signature: str | None = None
         self.encoder: dict = {}
@@ -137,13 +138,14 @@ class Results:
             "batch": self.batch,
             "st_speed": self.st_speed,
             "review": self.review,
+            "e5_speed": self.e5_speed,
             "skipped": self.skipped,
         }
 
 
 _RESULTS = pytest.StashKey[Results]()
 _ENV = ("ALIGNER_BENCH_THREADS", "ALIGNER_BENCH_CACHE", "ALIGNER_SHARED_DATA", "ALIGNER_BENCH_MERGE")
-_SECTIONS = ("accuracy", "speed", "scaling", "batch", "st_speed", "review")
+_SECTIONS = ("accuracy", "speed", "scaling", "batch", "st_speed", "review", "e5_speed")
 
 
 def pytest_configure(config) -> None:
@@ -180,6 +182,19 @@ def embedding_store(use_encoder):
 def shared_encoder(embedding_store) -> StoreEncoder:
     """An encoder for align() and sentalign that answers from the session's store."""
     return StoreEncoder(embedding_store)
+
+
+@pytest.fixture(scope="session")
+def e5_shared_encoder() -> StoreEncoder:
+    """The same for multilingual-e5-small, the encoder align() takes by default for the FLORES-200 sets.
+
+    align() given it aligns as the default call does on those sets: the same
+    vectors under the same name, and no join session, so the same joined-text
+    budget (tests/test_languages.py checks the choice itself).
+    """
+    from aligner.encoders import E5Encoder, EmbeddingStore
+
+    return StoreEncoder(EmbeddingStore(E5Encoder(), cache_dir=os.environ.get("ALIGNER_BENCH_CACHE") or None))
 
 
 # pytest-benchmark is the bench extra's; without it, a stand-in that runs the

@@ -33,6 +33,9 @@ class USEEncoder:
             process may use, at most 4.
     """
 
+    # The languages it was trained on (see encoders/languages.py).
+    languages = USE_LANGUAGES
+
     def __init__(self, threads: int | None = None) -> None:
         from importlib.metadata import version
 
