@@ -15,7 +15,7 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import EncoderError
-from .base import Encoder, checked_encode, encoder_name
+from .base import Encoder, checked_encode, encoder_name, join_session_of
 
 __all__ = ["EmbeddingStore"]
 
@@ -57,8 +57,7 @@ class EmbeddingStore:
         self._dir = Path(cache_dir) / _folder_name(self.name) if cache_dir else None
         self.progress = progress
         self.n_encoded = 0  # texts sent to the encoder, for benchmarks
-        opener = getattr(encoder, "join_session", None)
-        self._session = opener() if callable(opener) else None
+        self._session = join_session_of(encoder)
 
     @property
     def cheap_joins(self) -> bool:
