@@ -41,7 +41,11 @@ machine, even a busy one:
 The encoder is loaded and warmed up before any timing, and so are the
 aligner's compiled kernels. Each stage's seconds are the median of its
 rounds; its entry holds ``ratio_to_encoder`` (to ``encoder-alone``) and
-``ratio_to_embed_once``.
+``ratio_to_embed_once``. For ``aligner-e2e`` each round is followed by one
+of the bare encoder at its best setting, and ``ratio_to_encoder`` is the
+median of the rounds' own ratios: a shared machine's load changes from one
+minute to the next, and a ratio of two stages measured minutes apart would
+carry that change.
 
 ``test_dp_scaling`` runs the DP alone on synthetic embeddings of 1k, 10k and
 100k sentences a side (d = 64) and 20k (d = 512, the memory target: under
@@ -187,7 +191,10 @@ def measure_bare(inp: SpeedInput, models, rounds: int) -> dict:
             best = min(best, statistics.median(times))
     medians = {name: statistics.median(t) for name, t in settings.items()}
     setting = min(medians, key=medians.get)
+    threads, batch = next((t, b) for t in models for b in BARE_BATCHES if f"threads={t}, batch={b or 'document'}" == setting)
     return {
+        "threads": threads,
+        "batch": batch,
         "seconds": round(medians[setting], 6),
         "rounds": len(settings[setting]),
         "all_seconds": [round(t, 6) for t in settings[setting]],
@@ -326,12 +333,20 @@ def measure(stage: str, set_name: str, benchmark, use_encoder, store, results, b
     setup, target = _stage(stage, inp, use_encoder, store)
     times: list[float] = []
     encoded: list[int] = []
+    # align() and the bare encoder at its best setting in turns, so that a change of the
+    # machine's load between two stages does not land in one side of the ratio only.
+    bare = results.speed.get(set_name, {}).get("encoder-alone") if stage == "aligner-e2e" and bare_models else None
+    bare_times: list[float] = []
 
     def timed(*args):
         start = time.perf_counter()
         n = target(*args)
         times.append(time.perf_counter() - start)
         encoded.append(n)
+        if bare is not None:
+            start = time.perf_counter()
+            bare_encode(bare_models[bare["threads"]], unique_sentences(inp), bare["batch"])
+            bare_times.append(time.perf_counter() - start)
 
     load_before = loadavg()
     if benchmark is None:
@@ -343,7 +358,7 @@ def measure(stage: str, set_name: str, benchmark, use_encoder, store, results, b
         benchmark.pedantic(timed, setup=setup, rounds=rounds, iterations=1)
     if stage == "dp" and len(times) > rounds:
         times = times[-rounds:]  # the warm-up round is not a measurement
-    return {
+    entry = {
         "seconds": round(statistics.median(times), 6),
         "rounds": len(times),
         "all_seconds": [round(t, 6) for t in times],
@@ -352,6 +367,10 @@ def measure(stage: str, set_name: str, benchmark, use_encoder, store, results, b
         "documents": len(inp.docs),
         "load_average": load_before,
     }
+    if bare_times:
+        entry["paired_encoder_seconds"] = [round(t, 6) for t in bare_times]
+        entry["ratio_to_encoder_paired"] = round(statistics.median(a / b for a, b in zip(times, bare_times)), 4)
+    return entry
 
 
 def baseline_seconds(stage, set_name, use_encoder, store, results, bare_models) -> float:
@@ -374,6 +393,8 @@ def test_stage(set_name, stage, benchmark, use_encoder, embedding_store, results
     for key, base in (("ratio_to_encoder", "encoder-alone"), ("ratio_to_embed_once", "embed-once")):
         seconds = baseline_seconds(base, set_name, use_encoder, embedding_store, results, bare_models)
         entry[key] = round(entry["seconds"] / seconds, 4)
+    if "ratio_to_encoder_paired" in entry:
+        entry["ratio_to_encoder"] = entry["ratio_to_encoder_paired"]  # the median of the rounds' own ratios
     if stage == "encoder-alone":
         # The same ratio for the stages measured before it (a run of some stages only).
         for other in results.speed[set_name].values():
