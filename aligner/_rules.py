@@ -33,7 +33,7 @@ def legacy_settings(options: dict[str, Any], stacklevel: int = 3) -> dict[str, A
     """The deprecated options given, checked (None when there are none); warns once per call."""
     unknown = set(options) - DEPRECATED
     if unknown:
-        known = "source_lang, target_lang, encoder, bead_types, window, deletion_prior, joined_texts, crossing, link_threshold, cache_dir, progress, max_chars"
+        known = "source_lang, target_lang, encoder, bead_types, window, deletion_prior, joined_texts, crossing, link_threshold, cache_dir, progress, max_chars, uncovered"
         raise InputError(f"unknown option(s) {', '.join(sorted(unknown))}; known options: {known}")
     if not options:
         return None

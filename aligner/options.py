@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+from .encoders.languages import check_uncovered_option
 from .errors import InputError
 from .joined import JOINED_TEXTS
 from .search import DEFAULT_BEAD_TYPES
@@ -31,6 +32,7 @@ class Options:
     cache_dir: str | os.PathLike | None = None
     progress: bool | None = None
     max_chars: int = 1000
+    uncovered: str = "error"
 
 
 def check_options(**options: Any) -> Options:
@@ -59,6 +61,7 @@ def check_options(**options: Any) -> Options:
     t = opts.link_threshold
     if not _is_number(t) or not 0.0 <= t <= 1.0:
         raise InputError(f"option link_threshold must be a probability between 0 and 1; got {t!r}")
+    check_uncovered_option(opts.uncovered)
     types = tuple((int(a), int(b)) for a, b in opts.bead_types)
     return Options(**{**opts.__dict__, "bead_types": types, "window": int(opts.window), "max_chars": int(opts.max_chars)})
 

@@ -17,7 +17,7 @@ from .alignment import Alignment, Bead
 from .anchors import anchor_masks, quote_states
 from .calibration import START, fitted_path
 from .checks import length_warning
-from .encoders import EmbeddingStore, encoder_name, get_encoder
+from .encoders import EmbeddingStore, choose_encoder, encoder_name
 from .errors import AlignerWarning
 from .joined import JOINED_BUDGET, PathSearch
 from .mining import mutual_pairs
@@ -48,6 +48,7 @@ def align(
     cache_dir: str | os.PathLike | None = None,
     progress: bool | None = None,
     max_chars: int = 1000,
+    uncovered: str = "error",
     **deprecated: Any,
 ) -> Alignment:
     """Align the sentences of two documents.
@@ -62,9 +63,15 @@ def align(
         target: the target document, likewise.
         source_lang, target_lang: language codes (``"fr"``, ``"ara"``,
             ``"zh-CN"``...). Detected from the text when not given.
-        encoder: None for the embedded multilingual USE v3; a
-            sentence-transformers model name or folder (``"sentence-transformers/LaBSE"``);
-            an object with ``encode(list[str]) -> array``; or such a callable.
+        encoder: None to choose per document pair: the embedded multilingual
+            USE v3 where it covers both languages (16 languages, the fastest),
+            else the embedded multilingual-e5-small (``"e5"``, ~100
+            languages; docs/encoders.md); ``"use"`` or ``"e5"`` for one of
+            them; a sentence-transformers model name or folder
+            (``"sentence-transformers/LaBSE"``); an object with
+            ``encode(list[str]) -> array`` (and, optionally, ``languages``, the
+            ISO 639-1 codes it covers); or such a callable. The one used is
+            ``metadata["encoder"]``, and is in the signature.
         bead_types: the (n, m) sizes a bead may have; (1, 0) and (0, 1) are
             required so that every sentence can be placed. By default up to
             five sentences a bead (1-5, 2-4, 3-3...).
@@ -84,6 +91,10 @@ def align(
         progress: a progress bar on stderr; None shows one on long runs when
             stderr is a terminal.
         max_chars: the longest sentence before it is split again.
+        uncovered: ``"error"`` (a language the encoder does not cover raises
+            `LanguageError`) or ``"warn"`` (an `AlignerWarning` instead, and
+            the alignment is made with the best encoder there is, or the one
+            named).
         **deprecated: the hand-set score of aligner 0.1 (``skip``,
             ``size_exponent``, ``strict_merges``, ``pair_floor``...): each
             warns, selects that score instead of the fitted one, and goes in
@@ -95,12 +106,15 @@ def align(
 
     Raises:
         InputError: a side is empty or not text, or an option is unknown or out of range.
-        LanguageError: a language code is unknown or cannot be detected.
+        LanguageError: a language code is unknown or cannot be detected, or
+            the encoder does not cover a language (see ``uncovered``); the
+            message names the language and the encoders that cover it.
         EncoderError: the encoder fails or returns something unusable.
     """
     opts = check_options(
         bead_types=bead_types, window=window, deletion_prior=deletion_prior, joined_texts=joined_texts,
         crossing=crossing, link_threshold=link_threshold, cache_dir=cache_dir, progress=progress, max_chars=max_chars,
+        uncovered=uncovered,
     )
     legacy = legacy_settings(deprecated)
     src_lang, src = sentences_of(source, source_lang, "source", opts.max_chars)
@@ -109,7 +123,7 @@ def align(
     if message:
         warnings.warn(message, AlignerWarning, stacklevel=2)
 
-    enc = get_encoder(encoder)
+    enc = choose_encoder(encoder, src_lang, tgt_lang, opts.uncovered)
     show = opts.progress
     if show is None:
         show = sys.stderr.isatty() and len(src) + len(tgt) >= _PROGRESS_MIN_TEXTS
@@ -148,6 +162,7 @@ def align(
     stages.close()
     metadata = {
         "signature": signature(encoder_name(enc), opts, model, fit, legacy),
+        "encoder": encoder_name(enc),
         "model": model,
         **extra,
         "encoded_texts": store.n_encoded,

@@ -90,9 +90,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from ._kernels import run_norms
+from ._threads import one_blas_thread
 
 if TYPE_CHECKING:
     from .calibration import Calibration
@@ -259,7 +259,7 @@ def make_scorer(src: Side, tgt: Side, lo: np.ndarray, hi: np.ndarray) -> Scorer:
     # These products are small (blocks of 256 x a few hundred, matrix-vector
     # products): one BLAS thread runs them fastest. Measured here: 80 blocks
     # of 256 x 300 took 0.10 s on one thread and 0.64 s on two.
-    with threadpool_limits(1, user_api="blas"):
+    with one_blas_thread():
         return _make_scorer(src, tgt, lo, hi)
 
 

@@ -133,17 +133,38 @@ def sentence_similarity(
 
 
 class _Recorder:
-    """An encoder that keeps what it returns, under the name of the one it wraps."""
+    """An encoder that keeps the sentence vectors it returns, under the name of the one it wraps.
 
-    def __init__(self, inner: Any) -> None:
+    It passes the wrapped encoder's join session on (recording what the
+    session encodes), so that `align` aligns through it exactly as it would
+    with the wrapped encoder itself.
+    """
+
+    def __init__(self, inner: Any, vectors: dict[str, np.ndarray] | None = None) -> None:
         from .encoders import encoder_name
 
         self.inner = inner
         self.name = encoder_name(inner)  # so the alignment's signature is unchanged
-        self.vectors: dict[str, np.ndarray] = {}
+        self.vectors: dict[str, np.ndarray] = {} if vectors is None else vectors
+        self.chosen: Any = inner
+
+    def for_pair(self, source_lang: str, target_lang: str, uncovered: str = "error") -> "_Recorder":
+        """`align`'s choice of encoder for the pair (see `aligner.encoders.choose_encoder`), recorded too."""
+        from .encoders import choose_encoder
+
+        self.chosen = choose_encoder(self.inner, source_lang, target_lang, uncovered)  # type: ignore[arg-type]
+        return _Recorder(self.chosen, self.vectors)
 
     def encode(self, texts: list[str]) -> Any:
-        out = self.inner.encode(texts)
+        return self.record(texts, self.inner.encode(texts))
+
+    def join_session(self) -> _RecordingSession | None:
+        from .encoders import join_session_of
+
+        session = join_session_of(self.inner)
+        return None if session is None else _RecordingSession(session, self)
+
+    def record(self, texts: Sequence[str], out: Any) -> Any:
         try:
             arr = np.asarray(out, dtype=np.float32)
             if arr.ndim == 2 and len(arr) == len(texts):
@@ -151,6 +172,24 @@ class _Recorder:
         except (TypeError, ValueError):
             pass  # the aligner's own checks report a bad encoder
         return out
+
+
+class _RecordingSession:
+    """A join session that records the sentence vectors it returns in its `_Recorder` (joined texts are not needed)."""
+
+    def __init__(self, inner: Any, recorder: _Recorder) -> None:
+        self.inner = inner
+        self.recorder = recorder
+
+    @property
+    def fast_joins(self) -> int:
+        return self.inner.fast_joins
+
+    def encode(self, texts: Sequence[str]) -> Any:
+        return self.recorder.record(texts, self.inner.encode(texts))
+
+    def encode_joined(self, runs: Sequence[Sequence[str]], sep: str) -> Any:
+        return self.inner.encode_joined(runs, sep)
 
 
 def align_with_similarity(
@@ -163,13 +202,13 @@ def align_with_similarity(
     are taken from the alignment's own encoding, so the extra cost is one
     matrix product.
     """
-    from .encoders import get_encoder
+    from .encoders import AutoEncoder, get_encoder
     from .pipeline import align
 
-    recorder = _Recorder(get_encoder(encoder))
+    recorder = _Recorder(AutoEncoder() if encoder is None else get_encoder(encoder))
     alignment = align(source, target, encoder=recorder, **kwargs)
     sim = sentence_similarity(
-        alignment, recorder.inner, cache_dir=kwargs.get("cache_dir"), max_side=max_side,
+        alignment, recorder.chosen, cache_dir=kwargs.get("cache_dir"), max_side=max_side,
         vectors=recorder.vectors,
     )
     return alignment, sim
@@ -554,7 +593,7 @@ def render_html(
                 f'title="score {bead.score:.4f} ({bead.kind})">{bead.score:.2f}</td>'
             )
         rows.append(
-            f'<tr id="b{k}" class="{cls}" data-kind="{bead.kind}"><td class="n">{k}<span class="kind">{bead.kind}</span></td>'
+            f'<tr id="b{k}" class="{cls}" data-kind="{bead.kind}" data-score="{float(bead.score)!r}"><td class="n">{k}<span class="kind">{bead.kind}</span></td>'
             f"{score}{_cell(alignment, bead, 'src', index)}{_cell(alignment, bead, 'tgt', index)}</tr>"
         )
 

@@ -53,10 +53,16 @@ class StoreEncoder:
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         return self.store.get(list(texts))
 
+    @property
+    def languages(self):
+        return getattr(self.store.encoder, "languages", None)
+
     def join_session(self):
         # Joined texts the aligner asks for are made as its own store would
-        # make them (from their sentences, for USE), and shared like the rest.
-        return self
+        # make them (from their sentences, for USE), and shared like the rest;
+        # none for an encoder without cheap joins (e5, sentence-transformers),
+        # so that align() budgets its joined texts as it does for that encoder.
+        return self if self.store.cheap_joins else None
 
     def encode_joined(self, runs, sep: str) -> np.ndarray:
         return self.store.get_joined(runs, sep)

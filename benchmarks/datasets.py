@@ -54,6 +54,12 @@ The FLORES recipe (deterministic, no state but the files):
 4. Pairs: French to Arabic (the benchmark's main pair, as the seeds), German
    to French, Chinese to English.
 
+``flores200-<a>-<b>`` are built by the same recipe (same seed, mix and 25
+groups) from FLORES-200 devtest (``flores200-devtest/``: 1,012 sentences,
+``metadata_devtest.tsv``), in Hindi, Greek, Swahili, Czech and Spanish, the
+first four outside USE v3's languages: hi-el, sw-cs and el-sw have both sides
+outside, hi-es and cs-es one side (`FLORES200_PAIRS`).
+
 ``flores-fr-ar-gaps`` is the French–Arabic build with another mix
 (`FLORES_GAPS_MIX`): 12% 1-0 and 12% 0-1 beads, 4% 2-1 and 4% 1-2, so that
 about a quarter of the sentences have no counterpart, as in two reports of
@@ -76,7 +82,7 @@ from aligner.segment import split_sentences
 
 __all__ = [
     "Document", "DataMissing", "ROOT", "SHARED_DATA", "SEEDS", "LOADERS", "load",
-    "seeds", "textberg_dev", "mac_dev", "flores", "FLORES_SEED", "FLORES_DOCS",
+    "seeds", "textberg_dev", "mac_dev", "flores", "flores200", "FLORES_SEED", "FLORES_DOCS", "FLORES200_PAIRS",
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,6 +93,11 @@ FLORES_SEED = 20240601
 FLORES_DOCS = 25
 FLORES_FILES = {"ar": "flores101_ara.dev", "de": "flores101_deu.dev", "en": "flores101_eng.dev",
                 "fr": "flores101_fra.dev", "zh": "flores101_zho_simpl.dev"}
+# FLORES-200 devtest: four languages outside USE v3's 16 and Spanish, inside.
+FLORES200_FILES = {"hi": "hin_Deva.devtest", "el": "ell_Grek.devtest", "sw": "swh_Latn.devtest",
+                   "cs": "ces_Latn.devtest", "es": "spa_Latn.devtest"}
+# The pairs of the benchmarks: both sides outside USE (hi-el, sw-cs, el-sw), one side (hi-es, cs-es).
+FLORES200_PAIRS = (("hi", "el"), ("sw", "cs"), ("el", "sw"), ("hi", "es"), ("cs", "es"))
 # Share of beads of each kind, drawn in this order; the rest are 1-1.
 FLORES_MIX = (("2-1", 0.06), ("1-2", 0.06), ("1-0", 0.03), ("0-1", 0.03))
 FLORES_GAPS_MIX = (("2-1", 0.04), ("1-2", 0.04), ("1-0", 0.12), ("0-1", 0.12))
@@ -231,13 +242,32 @@ def flores(
     mix: tuple[tuple[str, float], ...] = FLORES_MIX,
 ) -> list[Document]:
     """Synthetic documents built from FLORES-101 dev (the recipe is in the module docstring)."""
-    d = SHARED_DATA / "flores-dev"
+    return _flores_documents(
+        SHARED_DATA / "flores-dev", FLORES_FILES, "metadata_dev.tsv", src_lang, tgt_lang, n_docs, seed, mix
+    )
+
+
+def flores200(
+    src_lang: str, tgt_lang: str, n_docs: int = FLORES_DOCS, seed: int = FLORES_SEED,
+    mix: tuple[tuple[str, float], ...] = FLORES_MIX,
+) -> list[Document]:
+    """Synthetic documents built from FLORES-200 devtest, by the same recipe as `flores`."""
+    return _flores_documents(
+        SHARED_DATA / "flores200-devtest", FLORES200_FILES, "metadata_devtest.tsv", src_lang, tgt_lang, n_docs,
+        seed, mix,
+    )
+
+
+def _flores_documents(
+    d: Path, files: dict[str, str], metadata: str, src_lang: str, tgt_lang: str, n_docs: int, seed: int,
+    mix: tuple[tuple[str, float], ...],
+) -> list[Document]:
     for lang in (src_lang, tgt_lang):
-        if lang not in FLORES_FILES:
-            raise ValueError(f"no FLORES file for {lang!r}; have {', '.join(sorted(FLORES_FILES))}")
-    src_all = _lines(d / FLORES_FILES[src_lang])
-    tgt_all = _lines(d / FLORES_FILES[tgt_lang])
-    sizes = _articles(d / "metadata_dev.tsv")
+        if lang not in files:
+            raise ValueError(f"no FLORES file for {lang!r} in {d.name}; have {', '.join(sorted(files))}")
+    src_all = _lines(d / files[src_lang])
+    tgt_all = _lines(d / files[tgt_lang])
+    sizes = _articles(d / metadata)
     if not (len(src_all) == len(tgt_all) == sum(sizes)):
         raise ValueError(f"{d}: {len(src_all)} {src_lang}, {len(tgt_all)} {tgt_lang} sentences and "
                          f"{sum(sizes)} metadata rows should be the same number")
@@ -295,6 +325,7 @@ LOADERS: dict[str, Callable[[], list[Document]]] = {
     "flores-de-fr": functools.partial(flores, "de", "fr"),
     "flores-zh-en": functools.partial(flores, "zh", "en"),
     "flores-fr-ar-gaps": functools.partial(flores, "fr", "ar", mix=FLORES_GAPS_MIX),
+    **{f"flores200-{a}-{b}": functools.partial(flores200, a, b) for a, b in FLORES200_PAIRS},
 }
 
 

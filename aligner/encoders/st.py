@@ -12,6 +12,7 @@ import os
 import numpy as np
 
 from ..errors import EncoderError
+from .languages import model_languages
 
 __all__ = ["SentenceTransformerEncoder"]
 
@@ -41,6 +42,8 @@ class SentenceTransformerEncoder:
         self._model = None
         # The full name or path: two local folders called "model" are two models.
         self.name = f"st:{self.model_name}"
+        # Known for LaBSE and multilingual-e5 models, else None: not checked.
+        self.languages = model_languages(self.model_name)
 
     def _load(self):
         try:

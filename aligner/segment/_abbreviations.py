@@ -26,6 +26,14 @@ _ALWAYS_GOES_ON = {
     "en": ("Mr.", "Mrs.", "Ms.", "Dr.", "Prof.", "e.g.", "i.e.", "vs.",
            "cf."),
     "ar": ("د.", "أ.", "أ.د."),
+    # Doctor, professor: FLORES-200 Hindi writes "डॉ. एहुड उर".
+    "hi": ("डॉ.", "प्रो."),
+    # Daktari (doctor), Bwana (Mr), Bibi (Mrs), Profesa.
+    "sw": ("Dk.", "Dkt.", "Bw.", "Bi.", "Prof."),
+    # κύριος (Mr), Ηνωμένες (Πολιτείες), and initials, Greek names' digraphs
+    # among them: "Τζον Φ. Κένεντι", "Λύντον Μπ. Τζόνσον", "Τζορτζ Ου. Μπους".
+    "el": ("κ.", "Ην.", "π.χ.", "δηλ.", "Δρ.", *(f"{c}." for c in "ΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩ"),
+           "Μπ.", "Ντ.", "Γκ.", "Τζ.", "Τσ.", "Ου."),
 }
 
 _MAY_END = {

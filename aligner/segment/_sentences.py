@@ -17,6 +17,7 @@ from sentencex import get_sentence_boundaries
 
 from ._abbreviations import Abbreviations
 from ._lines import join_lines, line_cuts
+from ._scripts import drop_false_ends, script_cuts
 
 # A straight quote or ’ closes only when no word follows it: "Hi," and
 # ’tis open or elide.
@@ -40,6 +41,8 @@ def split_paragraph(
     for start, end in zip(bounds, bounds[1:]):
         soft.update(_splitter_cuts(paragraph, start, end, lang))
     soft.update(_bracketed_end_cuts(paragraph))
+    soft = drop_false_ends(paragraph, soft, lang)
+    soft.update(script_cuts(paragraph, lang))
     soft = _fix_abbreviation_cuts(paragraph, soft, abbreviations)
     cuts = _attach_closers(paragraph, sorted(soft.union(hard)))
     cuts = _merge_textless(paragraph, cuts)
