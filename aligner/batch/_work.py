@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 from .._files import read_document
+from .._threads import controller
 from ._manifest import Pair
 from ..errors import AlignerError, AlignerWarning
 
@@ -127,23 +128,6 @@ def warm_up(encoder: Any) -> None:
     align(["Un.", "Deux."], ["One.", "Two."], source_lang="fr", target_lang="en", encoder=encoder, progress=False)
 
 
-# (len(sys.modules), threadpoolctl.ThreadpoolController) of this process. Finding the
-# loaded libraries costs about a millisecond, too much to do for every pair of a
-# few sentences; they are looked for again when modules have been imported since
-# (a new library comes with an import: scipy's, torch's).
-_CONTROLLER: tuple[int, Any] | None = None
-
-
-def _controller() -> Any:
-    global _CONTROLLER
-    modules = len(sys.modules)
-    if _CONTROLLER is None or _CONTROLLER[0] != modules:
-        from threadpoolctl import ThreadpoolController
-
-        _CONTROLLER = (modules, ThreadpoolController())
-    return _CONTROLLER[1]
-
-
 @contextlib.contextmanager
 def one_thread() -> Iterator[None]:
     """Limit BLAS/OpenMP (and torch, if loaded) to one thread inside the with-block.
@@ -159,7 +143,7 @@ def one_thread() -> Iterator[None]:
     """
     torch = sys.modules.get("torch")
     torch_threads = torch.get_num_threads() if torch is not None else None
-    with _controller().limit(limits=1):
+    with controller().limit(limits=1):
         if torch is not None:
             torch.set_num_threads(1)
         try:
@@ -220,6 +204,14 @@ class _TimedEncoder(_Timed):
 
     def encode(self, texts: list[str]) -> Any:
         return self._time(self._wrapped.encode)(texts)
+
+    def join_session(self) -> Any:
+        # Declared, not only served by __getattr__: from Python 3.12 isinstance on a
+        # runtime protocol no longer sees attributes that __getattr__ serves.
+        from ..encoders import join_session_of
+
+        session = join_session_of(self._wrapped)
+        return None if session is None else _Timed(session, self._clock)
 
     @property
     def seconds(self) -> float:
