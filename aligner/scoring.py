@@ -1,5 +1,13 @@
 """How good a bead is: the numbers the search adds up.
 
+The default score is fitted on each document pair (`aligner.calibration`):
+it sets, per bead type, the factor of the margin and the constant added
+(`ScoreParams.calibration`, `ScoreParams.type_gains`), and the weights of
+anchors and quotation boundaries. The knobs below, with their defaults, are
+the hand-set score of aligner 0.1, which the deprecated options of `align`
+still select; the fitted score's first path uses them with every rule off
+(`aligner.calibration.START`). What follows describes that score.
+
 A bead of ``a`` source and ``b`` target sentences (both > 0) earns
 
     gain = ((a + b) / 2) ** size_exponent * (cos(x, y) - baseline(x, y)) * length_factor

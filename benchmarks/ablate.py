@@ -23,7 +23,6 @@ import time
 from pathlib import Path
 
 from aligner import align
-from aligner.encoders import USEEncoder
 from aligner.evaluate import score_documents
 
 from .datasets import DataMissing, load
@@ -78,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         except DataMissing as exc:
             print(f"skipping {name}: {exc}", file=sys.stderr)
             sets.remove(name)
-    encoder = USEEncoder()
+    encoder = None  # align() chooses per pair: USE v3, or multilingual-e5-small outside its languages
     print("| options | " + " | ".join(sets) + " | seconds |")
     print("| --- |" + " ---: |" * (len(sets) + 1))
     for row in rows:
