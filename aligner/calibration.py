@@ -43,6 +43,7 @@ from typing import Sequence
 import numpy as np
 from scipy import optimize, special
 
+from ._kernels import _anchor_agreement
 from .scoring import ScoreParams
 
 __all__ = ["Calibration", "START", "fit_calibration", "fitted_path", "near_misses", "boundary_cost", "agreement"]
@@ -199,16 +200,8 @@ def length_factors(len_s: np.ndarray, len_t: np.ndarray, ratio: float) -> np.nda
 
 
 def agreement(an_s, an_t, src: Sequence[int], tgt: Sequence[int]) -> float:
-    """(shared - unshared) / all anchors of two runs, 0 unless both have some (the kernel's)."""
-    x = 0
-    for p in src:
-        x |= int(an_s[p])
-    y = 0
-    for q in tgt:
-        y |= int(an_t[q])
-    if x == 0 or y == 0:
-        return 0.0
-    return (bin(x & y).count("1") - bin(x ^ y).count("1")) / bin(x | y).count("1")
+    """(shared - unshared) / all anchors of two runs of consecutive sentences, as the search kernel scores them."""
+    return float(_anchor_agreement(an_s, an_t, src[0], src[-1] + 1, tgt[0], tgt[-1] + 1))
 
 
 def boundary_cost(path, quotes_s, quotes_t) -> float:
