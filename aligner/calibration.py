@@ -43,7 +43,7 @@ from typing import Sequence
 import numpy as np
 from scipy import optimize, special
 
-from ._kernels import _anchor_agreement
+from ._kernels import _anchor_agreement, _length_factor
 from .scoring import ScoreParams
 
 __all__ = ["Calibration", "START", "fit_calibration", "fitted_path", "near_misses", "boundary_cost", "agreement"]
@@ -193,12 +193,6 @@ def near_misses(path, vs: np.ndarray, vt: np.ndarray) -> tuple[np.ndarray, np.nd
     return margin, rows, cols
 
 
-def length_factors(len_s: np.ndarray, len_t: np.ndarray, ratio: float) -> np.ndarray:
-    """Bertalign's length factor (the kernel's), elementwise: 1 for lengths in the documents' ratio."""
-    ls = len_s * ratio
-    return np.log2(1.0 + np.minimum(ls, len_t) / np.maximum(np.maximum(ls, len_t), 1.0))
-
-
 def agreement(an_s, an_t, src: Sequence[int], tgt: Sequence[int]) -> float:
     """(shared - unshared) / all anchors of two runs of consecutive sentences, as the search kernel scores them."""
     return float(_anchor_agreement(an_s, an_t, src[0], src[-1] + 1, tgt[0], tgt[-1] + 1))
@@ -271,7 +265,7 @@ def _features(beads, margins, len_s, len_t, ratio, an_s, an_t) -> np.ndarray:
     """(len(beads), 2): margin times length factor, anchor agreement (0 without anchors)."""
     out = np.zeros((len(beads), 2))
     for k, ((s, t), mg) in enumerate(zip(beads, margins)):
-        out[k, 0] = mg * length_factors(len_s[list(s)].sum(), len_t[list(t)].sum(), ratio)
+        out[k, 0] = mg * _length_factor(len_s[list(s)].sum() * ratio, len_t[list(t)].sum())
         if an_s is not None:
             out[k, 1] = agreement(an_s, an_t, s, t)
     return out
